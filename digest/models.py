@@ -101,6 +101,7 @@ class Hit:
     term: str
     in_title: bool
     contribution: float
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,58 @@
+"""Finding profiles by slug: exact lookup, nearest-slug suggestions and autocomplete order."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+from digest.models import Profile
+
+
+class UnknownProfileError(LookupError):
+    """No profile has the asked-for slug."""
+
+    def __init__(self, slug: str, suggestions: Sequence[str]) -> None:
+        self.slug = slug
+        self.suggestions = tuple(suggestions)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"Unknown profile '{slug}'.{hint}")
+
+
+def suggest_slugs(query: str, slugs: Sequence[str], n: int = 3) -> list[str]:
+    """The slugs closest to a mistyped one, best first."""
+    query = query.strip().lower()
+    close = difflib.get_close_matches(query, slugs, n=n, cutoff=0.4)
+    partial = [s for s in slugs if query and (query in s or s in query) and s not in close]
+    return (close + partial)[:n]
+
+
+def find_profile(profiles: Sequence[Profile], slug: str) -> Profile:
+    """The profile with this slug, or UnknownProfileError with the nearest slugs."""
+    wanted = slug.strip().lower()
+    for profile in profiles:
+        if profile.slug == wanted:
+            return profile
+    raise UnknownProfileError(slug, suggest_slugs(wanted, [p.slug for p in profiles]))
+
+
+def match_profiles(profiles: Sequence[Profile], query: str, limit: int = 25) -> list[Profile]:
+    """Profiles for an autocomplete box: prefix matches, then substring, then fuzzy; at most `limit`."""
+    q = query.strip().lower()
+    if not q:
+        return list(profiles[:limit])
+
+    def rank(p: Profile) -> tuple[int, float, str]:
+        haystack = f"{p.slug} {p.name.lower()} {' '.join(t.text.lower() for t in p.terms[:10])}"
+        if p.slug.startswith(q):
+            tier = 0
+        elif q in p.slug or q in p.name.lower():
+            tier = 1
+        elif q in haystack:
+            tier = 2
+        else:
+            tier = 3
+        ratio = difflib.SequenceMatcher(None, q, p.slug).ratio()
+        return (tier, -ratio, p.slug)
+
+    ranked = sorted(profiles, key=rank)
+    return [p for p in ranked if rank(p)[0] < 3 or rank(p)[1] <= -0.6][:limit]

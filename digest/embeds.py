@@ -1,0 +1,124 @@
+"""Discord-shaped digests: embed dicts within Discord's limits, grouped into messages.
+
+The dicts follow Discord's embed object, so the shell can hand them to `discord.Embed.from_dict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from digest.models import Digest, Paper, ScoredPaper
+from digest.render import describe_hits, excerpt, shorten_authors
+
+MAX_EMBEDS_PER_MESSAGE = 10
+MAX_CHARS_PER_MESSAGE = 6000
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4096
+MAX_FIELD_VALUE = 1024
+MAX_CONTENT = 2000
+ABSTRACT_EXCERPT_CHARS = 700
+COLOUR = 0xB31B1B  # arXiv red
+
+Embed = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePlan:
+    """One Discord message: its text, its embeds, and the papers it carries."""
+
+    content: str
+    embeds: tuple[Embed, ...]
+    arxiv_ids: tuple[str, ...]
+
+
+def embed_chars(embed: Embed) -> int:
+    """The characters Discord counts towards a message's 6,000-character embed budget."""
+    total = len(embed.get("title", "")) + len(embed.get("description", ""))
+    total += len(embed.get("footer", {}).get("text", "")) + len(embed.get("author", {}).get("name", ""))
+    return total + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+
+
+def paper_embed(paper: Paper, *, description_chars: int = ABSTRACT_EXCERPT_CHARS) -> Embed:
+    """A paper as an embed: linked title, authors, abstract excerpt, categories and links."""
+    description = f"*{shorten_authors(paper.authors)}*\n\n{paper.abstract}"
+    fields = [{"name": "Links", "value": f"[abs]({paper.abs_url}) · [pdf]({paper.pdf_url})",
+               "inline": True}]
+    if paper.categories:
+        fields.insert(0, {"name": "Categories", "value": excerpt(", ".join(paper.categories), 200),
+                          "inline": True})
+    footer = f"arXiv:{paper.arxiv_id}" + (f"v{paper.version}" if paper.version else "")
+    if paper.announce_type != "unknown":
+        footer += f" · {paper.announce_type}"
+    return {
+        "title": excerpt(paper.title, MAX_TITLE),
+        "url": paper.abs_url,
+        "description": excerpt(description, min(description_chars, MAX_DESCRIPTION)),
+        "color": COLOUR,
+        "fields": fields,
+        "footer": {"text": footer},
+    }
+
+
+def scored_embed(entry: ScoredPaper, rank: int | None = None) -> Embed:
+    """A digest entry as an embed: the paper plus its score and the terms that matched."""
+    embed = paper_embed(entry.paper)
+    if rank is not None:
+        embed["title"] = excerpt(f"{rank}. {entry.paper.title}", MAX_TITLE)
+    matched = describe_hits(entry, max_terms=8) or "—"
+    embed["fields"] = [
+        {"name": "Score", "value": f"{entry.score:.2f}", "inline": True},
+        {"name": "Matched", "value": excerpt(matched, MAX_FIELD_VALUE), "inline": False},
+        *embed["fields"],
+    ]
+    return embed
+
+
+def digest_header(digest: Digest) -> str:
+    """The short text that opens a digest: date, profile and count."""
+    day = digest.announced.isoformat() if digest.announced else "today"
+    count = len(digest.entries)
+    noun = "paper" if count == 1 else "papers"
+    return (f"**arXiv digest · {day} · {digest.profile.name}** (`{digest.profile.slug}`): "
+            f"{count} {noun} scored ≥ {digest.options.min_score:g}")[:MAX_CONTENT]
+
+
+def plan_messages(digest: Digest, skip_ids: frozenset[str] = frozenset()) -> list[MessagePlan]:
+    """The digest split into messages of at most 10 embeds and 6,000 embed characters.
+
+    Entries in `skip_ids` (already delivered) are left out; the header goes on the first
+    message only when no entry of this digest has been delivered yet.
+    """
+    entries = [(i, e) for i, e in enumerate(digest.entries, 1) if e.paper.arxiv_id not in skip_ids]
+    if not entries:
+        return []
+    first = not (skip_ids & {e.paper.arxiv_id for e in digest.entries})
+    pairs = [(scored_embed(e, i), e.paper.arxiv_id) for i, e in entries]
+    return _pack(pairs, digest_header(digest) if first else "")
+
+
+def _pack(pairs: Sequence[tuple[Embed, str]], content: str) -> list[MessagePlan]:
+    plans: list[MessagePlan] = []
+    batch: list[tuple[Embed, str]] = []
+    used = 0
+    for embed, arxiv_id in pairs:
+        size = embed_chars(embed)
+        if batch and (len(batch) == MAX_EMBEDS_PER_MESSAGE or used + size > MAX_CHARS_PER_MESSAGE):
+            plans.append(_plan(content if not plans else "", batch))
+            batch, used = [], 0
+        batch.append((embed, arxiv_id))
+        used += size
+    plans.append(_plan(content if not plans else "", batch))
+    return plans
+
+
+def _plan(content: str, batch: Sequence[tuple[Embed, str]]) -> MessagePlan:
+    return MessagePlan(content, tuple(e for e, _ in batch), tuple(i for _, i in batch))
+
+
+def nothing_today(digest: Digest) -> str:
+    """The optional note posted when nothing matched."""
+    day = digest.announced.isoformat() if digest.announced else "today"
+    return (f"**arXiv digest · {day} · {digest.profile.name}**: nothing scored ≥ "
+            f"{digest.options.min_score:g} among {digest.considered} new papers.")

@@ -1,0 +1,137 @@
+"""Scoring papers against profiles: saturated, title-boosted term matches on a calibrated scale.
+
+A paper's raw score is the sum, over the profile terms it contains, of the term's weight times a
+BM25-style saturation of its count (title hits count `TITLE_BOOST` times more). Dividing by the
+profile's `scale` (a typical exemplar's raw score) makes 1.0 mean "as on-topic as the profile's
+own papers", whatever the day or feed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from digest.models import CorpusPaper, Digest, DigestOptions, Hit, Paper, Profile, ScoredPaper
+from digest.text import ngrams, normalise_title
+
+TITLE_BOOST = 2.5
+SATURATION_K = 1.2
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """A paper's term counts in its title and abstract."""
+
+    title: Counter[str]
+    abstract: Counter[str]
+
+
+def features(title: str, abstract: str) -> Features:
+    """Count the n-grams of a title and an abstract."""
+    return Features(Counter(ngrams(title)), Counter(ngrams(abstract)))
+
+
+def _saturate(count: int) -> float:
+    return count * (SATURATION_K + 1) / (count + SATURATION_K) if count else 0.0
+
+
+def term_hits(profile: Profile, feats: Features) -> list[Hit]:
+    """The profile terms found in a paper, each with its contribution to the raw score."""
+    hits = []
+    for term in profile.terms:
+        in_title = feats.title.get(term.key, 0)
+        in_abstract = feats.abstract.get(term.key, 0)
+        if not (in_title or in_abstract):
+            continue
+        value = term.weight * (TITLE_BOOST * _saturate(in_title) + _saturate(in_abstract))
+        hits.append(Hit(term.text, in_title > 0, value, term.key))
+    return hits
+
+
+def _prune_nested(hits: list[Hit]) -> tuple[Hit, ...]:
+    """Order hits by contribution; hide a word already shown inside a stronger phrase."""
+    ordered = sorted(hits, key=lambda h: (-h.contribution, h.term))
+    shown: list[Hit] = []
+    for hit in ordered:
+        words = set(hit.key.split())
+        if any(words <= set(s.key.split()) for s in shown):
+            continue
+        shown.append(hit)
+    return tuple(shown)
+
+
+def score_paper(profile: Profile, paper: Paper, feats: Features | None = None) -> ScoredPaper:
+    """A paper's calibrated score against one profile, with the terms that explain it."""
+    feats = feats or features(paper.title, paper.abstract)
+    hits = term_hits(profile, feats)
+    raw = sum(h.contribution for h in hits)
+    return ScoredPaper(paper, profile.slug, round(raw / profile.scale, 4), _prune_nested(hits))
+
+
+def calibrate(profiles: Sequence[Profile], corpus: Iterable[CorpusPaper]) -> list[Profile]:
+    """Set each profile's scale to the median raw score of its exemplar papers."""
+    by_title = {normalise_title(p.title): p for p in corpus}
+    out = []
+    for profile in profiles:
+        uncalibrated = replace(profile, scale=1.0)
+        raws = [
+            score_paper(uncalibrated, _as_paper(by_title[key])).score
+            for key in (normalise_title(e.title) for e in profile.exemplars)
+            if key in by_title
+        ]
+        positive = [r for r in raws if r > 0]
+        scale = statistics.median(positive) if positive else 1.0
+        out.append(replace(profile, scale=round(scale, 6)))
+    return out
+
+
+def _as_paper(paper: CorpusPaper) -> Paper:
+    return Paper(arxiv_id=paper.arxiv_id or "", title=paper.title, abstract=paper.abstract)
+
+
+def eligible(paper: Paper, options: DigestOptions) -> bool:
+    """Whether a paper's announce type is one the reader asked for."""
+    kind = paper.announce_type
+    if kind in ("replace", "replace-cross"):
+        return options.include_replacements
+    if kind == "cross":
+        return options.include_cross
+    return True
+
+
+def rank(papers: Iterable[Paper], profile: Profile, options: DigestOptions) -> list[ScoredPaper]:
+    """Eligible papers at or above the threshold, best first, deduped, ties broken by id."""
+    seen: set[str] = set()
+    scored = []
+    for paper in papers:
+        if paper.arxiv_id in seen or not eligible(paper, options):
+            continue
+        seen.add(paper.arxiv_id)
+        result = score_paper(profile, paper)
+        if result.score >= options.min_score and result.score > 0:
+            scored.append(result)
+    scored.sort(key=lambda s: (-s.score, s.paper.arxiv_id))
+    return scored
+
+
+def build_digest(
+    papers: Iterable[Paper],
+    profile: Profile,
+    options: DigestOptions,
+    *,
+    exclude_ids: frozenset[str] = frozenset(),
+    announced: dt.date | None = None,
+) -> Digest:
+    """The digest one profile picks from a set of papers, minus those already delivered."""
+    candidates = [p for p in papers if p.arxiv_id not in exclude_ids]
+    ranked = rank(candidates, profile, options)
+    return Digest(
+        profile=profile,
+        entries=tuple(ranked[: options.max_papers]),
+        announced=announced,
+        considered=len({p.arxiv_id for p in candidates}),
+        options=options,
+    )

@@ -1,0 +1,80 @@
+"""When a subscription's digest is due: pure functions of (subscription, now) in its own time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from digest.models import Subscription
+
+_HHMM = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+class ScheduleError(ValueError):
+    """A post time or time zone that cannot be used."""
+
+
+def parse_post_time(text: str) -> dt.time:
+    """'9:00' or '21:30' as a time; anything else is a ScheduleError."""
+    match = _HHMM.match(text)
+    if not match:
+        raise ScheduleError(f"'{text}' is not a time of day; use 24-hour HH:MM, e.g. 09:00")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """An IANA zone such as 'Europe/Berlin'; anything else is a ScheduleError."""
+    try:
+        if not name or name.startswith(("/", ".")) or ".." in name:
+            raise ValueError(name)
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ScheduleError(
+            f"'{name}' is not an IANA time zone; use a name like Europe/Berlin or America/New_York"
+        ) from exc
+
+
+def local_date(sub: Subscription, now: dt.datetime) -> dt.date:
+    """The calendar date in the subscription's zone at `now`."""
+    return now.astimezone(parse_timezone(sub.timezone)).date()
+
+
+def post_time_on(sub: Subscription, day: dt.date) -> dt.datetime:
+    """The instant (in UTC) of the subscription's post time on a local date.
+
+    A time skipped by a spring-forward change posts at the first valid minute after it; a
+    time that occurs twice in autumn posts at its first occurrence.
+    """
+    zone = parse_timezone(sub.timezone)
+    naive = dt.datetime.combine(day, sub.post_time)
+    candidate = naive.replace(tzinfo=zone, fold=0)
+    roundtrip = candidate.astimezone(dt.timezone.utc).astimezone(zone)
+    if roundtrip.replace(tzinfo=None) != naive:  # in a gap: shift by the gap's length
+        return roundtrip.astimezone(dt.timezone.utc)
+    return candidate.astimezone(dt.timezone.utc)
+
+
+def next_post_at(sub: Subscription, now: dt.datetime) -> dt.datetime:
+    """The first post instant strictly after `now`."""
+    today = local_date(sub, now)
+    for offset in range(0, 3):
+        at = post_time_on(sub, today + dt.timedelta(days=offset))
+        if at > now:
+            return at
+    raise AssertionError("unreachable: a post time occurs every day")
+
+
+def latest_post_at(sub: Subscription, now: dt.datetime) -> dt.datetime:
+    """The most recent post instant at or before `now`."""
+    today = local_date(sub, now)
+    at = post_time_on(sub, today)
+    return at if at <= now else post_time_on(sub, today - dt.timedelta(days=1))
+
+
+def missed_within(sub: Subscription, now: dt.datetime, grace: dt.timedelta) -> dt.date | None:
+    """The local date of a post instant that passed within `grace` of `now`, if any."""
+    at = latest_post_at(sub, now)
+    if now - at <= grace:
+        return at.astimezone(parse_timezone(sub.timezone)).date()
+    return None

@@ -1,0 +1,63 @@
+"""Digest embeds stay within Discord's limits and split into messages correctly."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from digest.embeds import (
+    MAX_CHARS_PER_MESSAGE,
+    MAX_EMBEDS_PER_MESSAGE,
+    embed_chars,
+    plan_messages,
+    scored_embed,
+)
+from digest.models import Digest, DigestOptions, Hit, Paper, Profile, ScoredPaper, Term
+
+PROFILE = Profile("neural-operators", "Neural Operators", (Term("neural operator", "neural operators", 1.0),))
+
+
+def entry(i: int, title_len: int = 80, abstract_len: int = 3000) -> ScoredPaper:
+    paper = Paper(f"2602.{i:05d}", ("T" * title_len), ("word " * (abstract_len // 5)).strip(),
+                  authors=tuple(f"Author {k}" for k in range(30)), categories=("cs.LG", "stat.ML"),
+                  version=1, announce_type="new")
+    return ScoredPaper(paper, PROFILE.slug, 1.0 - i / 100, (Hit("neural operators", True, 1.0),))
+
+
+def digest(n: int, **kw: int) -> Digest:
+    return Digest(PROFILE, tuple(entry(i, **kw) for i in range(n)), dt.date(2026, 2, 5), 462,
+                  DigestOptions(max_papers=n))
+
+
+def test_embed_fields_fit_discord_limits() -> None:
+    embed = scored_embed(entry(1, title_len=400, abstract_len=9000), rank=1)
+    assert len(embed["title"]) <= 256 and embed["title"].endswith("…")
+    assert len(embed["description"]) <= 4096
+    assert embed["url"] == "https://arxiv.org/abs/2602.00001"
+    names = [f["name"] for f in embed["fields"]]
+    assert names == ["Score", "Matched", "Categories", "Links"]
+    assert embed["fields"][1]["value"] == "neural operators*"
+    assert embed["footer"]["text"] == "arXiv:2602.00001v1 · new"
+
+
+def test_long_digest_splits_by_count_and_characters() -> None:
+    plans = plan_messages(digest(25))
+    assert [len(p.embeds) for p in plans] == [6, 6, 6, 6, 1]  # each embed is ~950 chars
+    for plan in plans:
+        assert len(plan.embeds) <= MAX_EMBEDS_PER_MESSAGE
+        assert sum(embed_chars(e) for e in plan.embeds) <= MAX_CHARS_PER_MESSAGE
+    assert plans[0].content.startswith("**arXiv digest · 2026-02-05 · Neural Operators**")
+    assert all(p.content == "" for p in plans[1:])
+    assert [i for p in plans for i in p.arxiv_ids] == [f"2602.{i:05d}" for i in range(25)]
+
+
+def test_short_embeds_split_at_ten() -> None:
+    plans = plan_messages(digest(23, abstract_len=50))
+    assert [len(p.embeds) for p in plans] == [10, 10, 3]
+
+
+def test_already_delivered_entries_are_skipped_without_a_second_header() -> None:
+    d = digest(12, abstract_len=50)
+    done = frozenset(f"2602.{i:05d}" for i in range(10))
+    [rest] = plan_messages(d, done)
+    assert rest.content == "" and rest.arxiv_ids == ("2602.00010", "2602.00011")
+    assert plan_messages(d, frozenset(e.paper.arxiv_id for e in d.entries)) == []

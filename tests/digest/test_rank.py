@@ -1,0 +1,83 @@
+"""Scoring, calibration and digest selection on small hand-made profiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from digest.models import CorpusPaper, DigestOptions, Exemplar, Paper, Profile, Term
+from digest.rank import build_digest, calibrate, rank, score_paper
+
+OPERATORS = Profile(
+    slug="neural-operators",
+    name="Neural Operators",
+    terms=(
+        Term("neural operator", "neural operators", 1.0),
+        Term("fourier neural operator", "Fourier neural operator", 0.8),
+        Term("pde", "PDEs", 0.6),
+        Term("operator", "operator", 0.3),
+    ),
+    exemplars=(Exemplar("Fourier Neural Operator for Parametric PDEs", "2010.08895"),),
+    size=12,
+    scale=2.0,
+)
+
+
+def paper(arxiv_id: str, title: str, abstract: str = "", kind: str = "new") -> Paper:
+    return Paper(arxiv_id=arxiv_id, title=title, abstract=abstract, announce_type=kind)  # type: ignore[arg-type]
+
+
+def test_title_hit_outweighs_abstract_hit() -> None:
+    in_title = score_paper(OPERATORS, paper("1", "Neural operators for weather", "We forecast."))
+    in_abstract = score_paper(OPERATORS, paper("2", "Weather forecasting", "We use neural operators."))
+    assert in_title.score > in_abstract.score > 0
+    assert in_title.hits[0].in_title and not in_abstract.hits[0].in_title
+
+
+def test_hits_explain_the_score_and_hide_words_inside_phrases() -> None:
+    result = score_paper(OPERATORS, paper("1", "A neural operator", "Solving PDEs with an operator."))
+    assert [h.term for h in result.hits] == ["neural operators", "PDEs"]
+    raw = sum(h.contribution for h in result.hits)
+    assert raw < result.score * OPERATORS.scale  # the hidden 'operator' hit still counts
+
+
+def test_repeated_terms_saturate() -> None:
+    once = score_paper(OPERATORS, paper("1", "x", "pde"))
+    many = score_paper(OPERATORS, paper("2", "x", "pde " * 20))
+    assert once.score < many.score < once.score * 2.2
+
+
+def test_score_is_deterministic_and_unmatched_is_zero() -> None:
+    p = paper("1", "Neural operators", "PDEs")
+    assert score_paper(OPERATORS, p) == score_paper(OPERATORS, p)
+    assert score_paper(OPERATORS, paper("2", "Galaxy surveys", "Redshifts.")).score == 0
+
+
+def test_calibration_maps_the_median_exemplar_to_one() -> None:
+    corpus = [CorpusPaper("Fourier Neural Operator for Parametric PDEs", "We learn neural operators.")]
+    [calibrated] = calibrate([OPERATORS], corpus)
+    exemplar = Paper("2010.08895", corpus[0].title, corpus[0].abstract)
+    assert score_paper(calibrated, exemplar).score == 1.0
+
+
+def test_rank_filters_threshold_types_and_duplicates_and_breaks_ties_by_id() -> None:
+    papers = [
+        paper("3", "Neural operators", ""),
+        paper("1", "Neural operators", ""),
+        paper("1", "Neural operators", ""),
+        paper("5", "Neural operators", "", kind="replace"),
+        paper("6", "Neural operators", "", kind="cross"),
+        paper("7", "Unrelated", "nothing here"),
+    ]
+    ranked = rank(papers, OPERATORS, DigestOptions(min_score=0.1, include_cross=False))
+    assert [s.paper.arxiv_id for s in ranked] == ["1", "3"]
+    with_all = rank(papers, OPERATORS, DigestOptions(min_score=0.1, include_replacements=True))
+    assert [s.paper.arxiv_id for s in with_all] == ["1", "3", "5", "6"]
+
+
+def test_digest_keeps_best_n_and_excludes_delivered() -> None:
+    papers = [paper(str(i), "Neural operators" + " for PDEs" * (i % 2), "") for i in range(6)]
+    digest = build_digest(papers, OPERATORS, DigestOptions(min_score=0.0, max_papers=2),
+                          exclude_ids=frozenset({"1"}), announced=dt.date(2026, 2, 5))
+    assert [e.paper.arxiv_id for e in digest.entries] == ["3", "5"]
+    assert digest.considered == 5
+    assert digest.announced == dt.date(2026, 2, 5)
