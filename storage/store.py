@@ -1,0 +1,260 @@
+"""The service's state behind typed methods in domain terms; the only door to the state file.
+
+The store is synchronous (nothing inside awaits), so callers on one event loop can't interleave.
+Changes are held in memory until a known point: the end of the outermost `batch()`, `flush()`, or
+`close()`; each writes the whole file once, atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from tinydb import where
+
+from digest.models import Paper, Profile, Subscription
+from storage import deliveries, layout, papers, subscriptions
+from storage.errors import InvalidRecordError
+from storage.layout import DELIVERIES, FEEDS, PAPERS, PROFILES, SUBSCRIPTIONS
+from storage.records import Delivery, FeedState, PaperRecord, Pruned, SubscriptionKey
+from storage.statefile import StateFile, utc_date
+from storage.tables import KeyedTable
+
+log = logging.getLogger(__name__)
+
+
+class Store:
+    """The bot's memory: subscriptions, custom profiles, seen papers, deliveries and feed state."""
+
+    def __init__(self, file: StateFile, *, retention_days: int = 30, full_days: int = 3) -> None:
+        _check_days(retention_days, full_days)
+        self.retention_days = retention_days
+        self.full_days = full_days
+        self._file = file
+        self._announced: dict[tuple[dt.date, dt.date | None], list[Paper]] = {}
+
+    @classmethod
+    def open(
+        cls, path: str | Path, *, now: dt.datetime, retention_days: int = 30, full_days: int = 3,
+        backups: int = 7,
+    ) -> Store:
+        """Open or create the state file, and hold its lock until `close()`."""
+        _check_days(retention_days, full_days)
+        file = StateFile.open(Path(path), now=now, backups=backups)
+        return cls(file, retention_days=retention_days, full_days=full_days)
+
+    @property
+    def path(self) -> Path:
+        """The state file."""
+        return self._file.path
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group changes: the file is written once, as the outermost batch ends (even on error)."""
+        return self._file.batch()
+
+    def flush(self) -> None:
+        """Write all pending changes now, in one atomic file write."""
+        self._file.flush()
+
+    def close(self) -> None:
+        """Flush and release the file's lock; safe to call twice."""
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # Subscriptions
+
+    def subscribe(self, sub: Subscription) -> tuple[Subscription, bool]:
+        """Save a subscription, and whether it is new; again updates it (keeping who and when,
+        resetting its failure count)."""
+        return subscriptions.save(self._table(SUBSCRIPTIONS), sub)
+
+    def unsubscribe(self, guild_id: int, channel_id: int, slug: str) -> bool:
+        """Remove a subscription; whether there was one."""
+        doc_id = layout.subscription_id((guild_id, channel_id, slug))
+        return bool(self._table(SUBSCRIPTIONS).drop([doc_id]))
+
+    def get_subscription(self, guild_id: int, channel_id: int, slug: str) -> Subscription | None:
+        """One subscription by its key."""
+        key = layout.subscription_id((guild_id, channel_id, slug))
+        doc = self._table(SUBSCRIPTIONS).by_key(key)
+        return None if doc is None else layout.decode_subscription(doc)
+
+    def subscriptions(
+        self, *, guild_id: int | None = None, channel_id: int | None = None,
+        enabled_only: bool = False,
+    ) -> list[Subscription]:
+        """Matching subscriptions, ordered by (guild, channel, profile)."""
+        table = self._table(SUBSCRIPTIONS)
+        return subscriptions.matching(table, guild_id, channel_id, enabled_only)
+
+    def failures(self, key: SubscriptionKey) -> int:
+        """A subscription's consecutive failed posts."""
+        return subscriptions.failures(self._table(SUBSCRIPTIONS), key)
+
+    def record_failure(self, key: SubscriptionKey, reason: str) -> int:
+        """Count one more consecutive failed post; the new count (0 if no such subscription)."""
+        count = self.failures(key) + 1
+        found = self._edit(key, failures=count, last_failure=reason)
+        return count if found else 0
+
+    def clear_failures(self, key: SubscriptionKey) -> None:
+        """Reset the consecutive failure count after a successful post (no write if already 0)."""
+        if self.failures(key):
+            self._edit(key, failures=0, last_failure="")
+
+    def disable(self, key: SubscriptionKey, reason: str) -> bool:
+        """Stop posting a subscription, saying why; whether it exists."""
+        return self._edit(key, enabled=False, reason=reason)
+
+    def enable(self, key: SubscriptionKey) -> bool:
+        """Resume posting a subscription with a clean failure count; whether it exists."""
+        return self._edit(key, enabled=True, reason="", failures=0, last_failure="")
+
+    def due_subscriptions(self, now: dt.datetime, grace: dt.timedelta) -> list[Subscription]:
+        """Enabled subscriptions whose local post time passed within `grace` of `now` and that
+        have no complete delivery recorded for that local date."""
+        self._file.observe(now)
+        enabled = self.subscriptions(enabled_only=True)
+        return subscriptions.due(enabled, self._table(DELIVERIES), now, grace)
+
+    # Custom profiles
+
+    def save_profile(self, profile: Profile) -> bool:
+        """Save a guild's custom profile (replacing one with its slug); whether it is new."""
+        if profile.guild_id is None:
+            raise InvalidRecordError(f"profile {profile.slug!r} has no guild_id: it isn't custom")
+        doc_id = layout.profile_id(profile.guild_id, profile.slug)
+        return self._table(PROFILES).put(doc_id, layout.encode_profile(profile))
+
+    def delete_profile(self, guild_id: int, slug: str) -> bool:
+        """Delete a guild's custom profile; whether there was one."""
+        return bool(self._table(PROFILES).drop([layout.profile_id(guild_id, slug)]))
+
+    def custom_profiles(self, guild_id: int) -> list[Profile]:
+        """A guild's custom profiles, by slug."""
+        found = self._table(PROFILES).search(where("guild") == guild_id)
+        return sorted((layout.decode_profile(doc) for doc in found), key=lambda p: p.slug)
+
+    # Papers
+
+    def remember_papers(
+        self, batch: Iterable[Paper], *, announced: dt.date, now: dt.datetime,
+        keep_full: Iterable[str] = (),
+    ) -> int:
+        """Store a batch's papers (their announce date, first seen `now`); how many were new."""
+        today = self._file.observe(now)
+        self._announced.clear()
+        return papers.remember(self._table(PAPERS), batch, announced=announced, today=today,
+                               keep=set(keep_full))
+
+    def mark_keep(self, arxiv_ids: Iterable[str]) -> None:
+        """Keep these known papers' full metadata past `full_days` (scored, posted or looked up)."""
+        papers.mark_keep(self._table(PAPERS), arxiv_ids)
+
+    def paper_record(self, arxiv_id: str) -> PaperRecord | None:
+        """What the store knows of a paper: dates always, metadata unless compacted."""
+        doc = self._table(PAPERS).by_key(arxiv_id)
+        return None if doc is None else layout.decode_paper(arxiv_id, doc)
+
+    def get_paper(self, arxiv_id: str) -> Paper | None:
+        """A paper's full metadata, if the store still holds it."""
+        record = self.paper_record(arxiv_id)
+        return None if record is None else record.paper
+
+    def papers_announced(self, since: dt.date, until: dt.date | None = None) -> list[Paper]:
+        """Papers with full metadata announced from `since` (to `until`), oldest date first."""
+        key = (since, until)
+        if key not in self._announced:
+            self._announced[key] = papers.announced_between(self._table(PAPERS), since, until)
+        return list(self._announced[key])
+
+    def prune(self, now: dt.datetime) -> Pruned:
+        """Drop papers and deliveries past retention, and compact papers past their full days."""
+        today = self._file.observe(now)
+        self._announced.clear()
+        removed, compacted = papers.prune(self._table(PAPERS), today=today,
+                                          retention_days=self.retention_days,
+                                          full_days=self.full_days)
+        days = deliveries.prune(self._table(DELIVERIES),
+                                before=today - dt.timedelta(days=self.retention_days - 1))
+        log.info("pruned %d papers, compacted %d, dropped %d delivery days",
+                 removed, compacted, days)
+        return Pruned(removed, compacted, days)
+
+    # Deliveries
+
+    def record_delivery(
+        self, channel_id: int, profile_slug: str, digest_date: dt.date, arxiv_ids: Iterable[str],
+        message_ids: Iterable[int], now: dt.datetime, *, complete: bool = False,
+    ) -> None:
+        """Record what was just posted, adding to that day's record (posted papers are kept).
+
+        Pass `complete` once the day's whole digest is out; until then the day stays due.
+        """
+        self._file.observe(now)
+        ids = list(arxiv_ids)
+        deliveries.record(self._table(DELIVERIES), channel_id, profile_slug, digest_date, ids,
+                          list(message_ids), int(now.timestamp()), complete=complete)
+        papers.mark_keep(self._table(PAPERS), ids)
+
+    def delivered_ids(self, channel_id: int, profile_slug: str | None = None) -> set[str]:
+        """arXiv ids posted to a channel (for one profile, or any) within the retention window."""
+        found = deliveries.entries(self._table(DELIVERIES), channel_id, profile_slug,
+                                   self._window())
+        return {i for records in found.values() for entry in records for i in entry["i"]}
+
+    def delivery(self, channel_id: int, profile_slug: str, digest_date: dt.date) -> Delivery | None:
+        """What was posted to a channel for a profile and digest date, if anything."""
+        return deliveries.delivery(self._table(DELIVERIES), channel_id, profile_slug, digest_date)
+
+    def last_delivery_date(self, channel_id: int, profile_slug: str) -> dt.date | None:
+        """The latest digest date on record for a channel and profile (within retention)."""
+        for day in self._window():
+            if deliveries.entries(self._table(DELIVERIES), channel_id, profile_slug, [day]):
+                return day
+        return None
+
+    # Feeds
+
+    def feed_state(self, categories: Iterable[str]) -> FeedState | None:
+        """What the last fetch of this category set saw."""
+        doc = self._table(FEEDS).by_key(layout.feed_id(categories))
+        return None if doc is None else layout.decode_feed(doc)
+
+    def set_feed_state(self, categories: Iterable[str], state: FeedState) -> None:
+        """Remember what a fetch of this category set saw."""
+        self._file.observe(state.fetched_at)
+        self._table(FEEDS).put(layout.feed_id(categories), layout.encode_feed(state))
+
+    # Internals
+
+    def _table(self, name: str) -> KeyedTable:
+        return self._file.table(name)
+
+    def _window(self) -> list[dt.date]:
+        # Digest dates that can be on record, newest first: local dates run up to a day ahead
+        # of the UTC date of the latest `now` the store was given.
+        top = utc_date(self._file.now) + dt.timedelta(days=1)
+        return [top - dt.timedelta(days=n) for n in range(self.retention_days + 2)]
+
+    def _edit(self, key: SubscriptionKey, **fields: Any) -> bool:
+        return subscriptions.edit(self._table(SUBSCRIPTIONS), key, fields)
+
+
+def _check_days(retention_days: int, full_days: int) -> None:
+    if not 0 <= full_days <= retention_days or retention_days < 1:
+        raise InvalidRecordError(
+            f"need 0 <= full_days <= retention_days >= 1, got {full_days} and {retention_days}"
+        )
