@@ -1,0 +1,104 @@
+"""The composition root: builds the store, arXiv client, service, cycle, scheduler and Discord client.
+
+Everything the bot runs on is created here, inside `async with` blocks, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.arxiv_client import ArxivClient, ClientSettings
+from bot.config import Settings
+from bot.daily import DailyCycle
+from bot.discord_app import DigestBot
+from bot.jobs import rebuild_jobs
+from bot.service import Clock, DigestService
+from digest.models import Profile
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    """The real clock, the one place the bot reads it."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class Runtime:
+    """The pieces of a running bot, for the entry point and for tests."""
+
+    store: Store
+    service: DigestService
+    cycle: DailyCycle
+    scheduler: AsyncIOScheduler
+    bot: DigestBot
+
+
+@contextlib.asynccontextmanager
+async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
+                        clock: Clock = utc_now, client_settings: ClientSettings | None = None,
+                        start_jobs: bool = True, **client_options: object) -> AsyncIterator[Runtime]:
+    """Open the store and every client; close them all, flushing the store, on exit."""
+    store = Store.open(settings.state_path, now=clock(), retention_days=settings.retention_days)
+    try:
+        async with aiohttp.ClientSession() as session:
+            api = ArxivClient(session, client_settings or ClientSettings())
+            service = DigestService(store, profiles, api, clock)
+            scheduler = AsyncIOScheduler(timezone=dt.timezone.utc)
+            holder: list[DailyCycle] = []
+
+            async def on_setup(bot: DigestBot) -> None:
+                if start_jobs:
+                    rebuild_jobs(scheduler, holder[0])
+                    scheduler.start()
+                    bot.start_of_day = asyncio.get_running_loop().create_task(_start_of_day(bot, holder[0]))
+
+            bot = DigestBot(service, dev_guild_id=settings.dev_guild_id, on_setup=on_setup,
+                            on_subscriptions_changed=lambda: _rebuild(scheduler, holder), **client_options)
+            cycle = DailyCycle(service, api, bot.send_digest_message, clock, grace=settings.grace)
+            holder.append(cycle)
+            try:
+                yield Runtime(store, service, cycle, scheduler, bot)
+            finally:
+                if scheduler.running:
+                    scheduler.shutdown(wait=False)
+                if not bot.is_closed():
+                    await bot.close()
+    finally:
+        store.close()
+
+
+def _rebuild(scheduler: AsyncIOScheduler, holder: list[DailyCycle]) -> None:
+    if scheduler.running:
+        rebuild_jobs(scheduler, holder[0])
+
+
+async def _start_of_day(bot: DigestBot, cycle: DailyCycle) -> None:
+    """Once connected: fetch today's feeds, then post anything missed while the bot was down."""
+    await bot.wait_until_ready()
+    try:
+        await cycle.poll()
+        await cycle.catch_up()
+    except Exception:  # a failed start-of-day pass must not kill the bot
+        log.exception("start-of-day poll and catch-up failed")
+
+
+async def run_bot(settings: Settings, profiles: Sequence[Profile]) -> None:
+    """Run until Discord closes the connection or a signal asks us to stop."""
+    async with build_runtime(settings, profiles) as runtime:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runtime.bot.close()))
+        async with runtime.bot:
+            await runtime.bot.start(settings.token)

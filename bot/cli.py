@@ -1,0 +1,188 @@
+"""The `arxiv-digest` command line: learn profiles, list them, preview a digest, run the bot.
+
+Library errors become one-line messages here, at the program's single boundary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import sources
+from bot.arxiv_client import ArxivUnavailableError, ClientSettings
+from bot.config import ConfigError
+from digest.arxiv_id import BadArxivIdError
+from digest.catalog import UnknownProfileError, find_profile
+from digest.corpus import CorpusFormatError
+from digest.feed import FeedError, select_papers
+from digest.models import DigestOptions
+from digest.profiles import ProfileDataError, learn_profiles, profiles_to_json
+from digest.rank import build_digest, calibrate
+from digest.render import FORMATS, render_digest, render_profile, render_profile_list
+from storage import CorruptStateError, StateError, StateLockedError, check_state, restore_latest_backup
+
+# The corpus is machine learning (cs.LG, stat.ML) and its use in the physical sciences
+# (physics.comp-ph); most of its physics, astro and security papers are cross-listed into cs.LG.
+DEFAULT_CATEGORIES = "cs.LG+stat.ML+physics.comp-ph"
+
+USER_ERRORS = (
+    UnknownProfileError,
+    CorpusFormatError,
+    ProfileDataError,
+    FeedError,
+    BadArxivIdError,
+    ArxivUnavailableError,
+    sources.InputError,
+    ConfigError,
+    StateError,
+    CorruptStateError,
+    StateLockedError,
+)
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or [sources.default_corpus_path()]
+    started = time.perf_counter()
+    corpus, counts = sources.read_corpus(paths)
+    profiles = calibrate(learn_profiles(corpus), corpus)
+    elapsed = time.perf_counter() - started
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(profiles_to_json(profiles), encoding="utf-8")
+    for name, count in counts.items():
+        print(f"  {name}: {count} papers", file=sys.stderr)
+    print(
+        f"Learned {len(profiles)} profiles from {len(corpus)} unique papers in {elapsed:.2f} s "
+        f"-> {out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    profiles = sources.load_profiles(_path(args.profiles))
+    if args.slug:
+        sys.stdout.write(render_profile(find_profile(profiles, args.slug)))
+    else:
+        sys.stdout.write(render_profile_list(profiles))
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    profiles = sources.load_profiles(_path(args.profiles))
+    profile = find_profile(profiles, args.slug)
+    if args.feed and not args.feed.startswith(("http://", "https://")):
+        batch = sources.papers_from_file(Path(args.feed))
+    else:
+        settings = ClientSettings()
+        batch = asyncio.run(sources.fetch_batch(args.feed or args.categories, settings))
+    if batch.empty:
+        print("The feed is empty: arXiv makes no announcement on weekends and holidays.")
+        return 0
+    options = DigestOptions(
+        min_score=args.min_score,
+        max_papers=args.top,
+        include_cross=not args.no_cross,
+        include_replacements=args.include_replacements,
+    )
+    papers = select_papers(batch.papers, options.include_cross, options.include_replacements)
+    digest = build_digest(papers, profile, options, announced=batch.announced)
+    sys.stdout.write(render_digest(digest, args.format))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import run_bot
+    from bot.config import Settings, configure_logging
+
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings)
+    profiles = sources.load_profiles(settings.profiles_path)
+    asyncio.run(run_bot(settings, profiles))
+    return 0
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    path = Path(args.state or os.environ.get("ARXIV_DIGEST_STATE", "data/state.json"))
+    if args.action == "check":
+        report = check_state(path)
+        print(report.summary())
+        return 0 if report.ok else 1
+    restored = restore_latest_backup(path)
+    print(f"Restored {path} from {restored}.")
+    return 0
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="arxiv-digest", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    learn = sub.add_parser("learn", help="learn topic profiles from a corpus of abstracts")
+    learn.add_argument("paths", nargs="*", metavar="PATH",
+                       help="corpus files or folders (default: $ARXIV_DIGEST_CORPUS or ../shared/corpus)")
+    learn.add_argument("-o", "--output", default="profiles.json",
+                       help="where to write the profiles JSON (default: ./profiles.json)")
+    learn.set_defaults(func=cmd_learn)
+
+    profiles = sub.add_parser("profiles", help="list the profiles, or show one in full")
+    profiles.add_argument("slug", nargs="?", help="a profile slug to show in full")
+    profiles.add_argument("--profiles", help="profiles JSON to use instead of the shipped ones")
+    profiles.set_defaults(func=cmd_profiles)
+
+    preview = sub.add_parser("preview", help="rank today's feed (or a saved one) against a profile")
+    preview.add_argument("slug", help="the profile to rank against, e.g. neural-operators")
+    preview.add_argument("--feed", metavar="FILE_OR_URL",
+                         help="a saved feed (.xml), a background listing (.jsonl) or a feed URL")
+    preview.add_argument("--categories", default=DEFAULT_CATEGORIES,
+                         help=f"arXiv categories joined with '+' (default: {DEFAULT_CATEGORIES})")
+    preview.add_argument("--top", type=_positive_int, default=10, help="at most N papers (default 10)")
+    preview.add_argument("--min-score", type=float, default=DigestOptions().min_score,
+                         help=f"threshold on the calibrated score (default {DigestOptions().min_score})")
+    preview.add_argument("--include-replacements", action="store_true",
+                         help="also rank replaced (revised) papers")
+    preview.add_argument("--no-cross", action="store_true", help="leave out cross-listed papers")
+    preview.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    preview.add_argument("--profiles", help="profiles JSON to use instead of the shipped ones")
+    preview.set_defaults(func=cmd_preview)
+
+    run = sub.add_parser("run", help="run the Discord bot (configured from the environment)")
+    run.set_defaults(func=cmd_run)
+
+    state = sub.add_parser("state", help="check the state file, or restore it from a backup")
+    state.add_argument("action", choices=("check", "restore"))
+    state.add_argument("--state", help="state file (default: $ARXIV_DIGEST_STATE or data/state.json)")
+    state.set_defaults(func=cmd_state)
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; user errors print a message and exit with status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except USER_ERRORS as exc:
+        print(f"arxiv-digest: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

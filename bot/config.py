@@ -1,0 +1,82 @@
+"""The bot's configuration, read from the environment once, at start-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """The environment does not configure a runnable bot."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything `arxiv-digest run` needs; the token is kept out of repr and logs."""
+
+    token: str = field(repr=False)
+    state_path: Path = Path("data/state.json")
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    profiles_path: Path | None = None
+    retention_days: int = 30
+    grace: dt.timedelta = dt.timedelta(hours=6)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Settings from environment variables; a missing token or bad value is a ConfigError."""
+        token = env.get("DISCORD_TOKEN", "").strip()
+        if not token:
+            raise ConfigError(
+                "DISCORD_TOKEN is not set. Create a bot token in the Discord developer portal "
+                "and export DISCORD_TOKEN=... before `arxiv-digest run`."
+            )
+        level = env.get("ARXIV_DIGEST_LOG_LEVEL", "INFO").upper()
+        if not isinstance(logging.getLevelName(level), int):
+            raise ConfigError(f"ARXIV_DIGEST_LOG_LEVEL={level!r} is not a log level (try INFO or DEBUG)")
+        return cls(
+            token=token,
+            state_path=Path(env.get("ARXIV_DIGEST_STATE", "data/state.json")),
+            dev_guild_id=_int(env, "ARXIV_DIGEST_DEV_GUILD"),
+            log_level=level,
+            profiles_path=Path(env["ARXIV_DIGEST_PROFILES"]) if env.get("ARXIV_DIGEST_PROFILES") else None,
+            retention_days=_int(env, "ARXIV_DIGEST_RETENTION_DAYS") or 30,
+            grace=dt.timedelta(hours=_int(env, "ARXIV_DIGEST_GRACE_HOURS") or 6),
+        )
+
+
+def _int(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} must be a whole number") from None
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces a secret with '[redacted]' in every log record that passes through."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self._secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secret and self._secret in record.getMessage():
+            record.msg = record.getMessage().replace(self._secret, "[redacted]")
+            record.args = None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at the configured level, with the token redacted everywhere."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(settings.token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)

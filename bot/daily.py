@@ -1,0 +1,219 @@
+"""The daily cycle: poll arXiv for new batches, then post each subscription's digest.
+
+Sending is injected (`Sender`), so the cycle runs the same against Discord, the fake Discord
+of the tests, or a function that collects messages. One channel's failure never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.arxiv_client import ArxivUnavailableError, FeedResponse
+from bot.service import Clock, DigestService
+from digest.embeds import Embed, nothing_today, plan_messages
+from digest.feed import FeedError, parse_feed
+from digest.models import FeedBatch, Subscription
+from digest.schedule import latest_post_at, local_date, missed_within
+from storage import FeedState, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS_PER_REQUEST = 2000
+FAILURE_LIMIT = 3
+
+
+class SendError(Exception):
+    """A message could not be posted; `permanent` failures count towards disabling."""
+
+    permanent = False
+
+
+class ChannelGone(SendError):
+    """The channel no longer exists (HTTP 404)."""
+
+    permanent = True
+
+
+class MissingAccess(SendError):
+    """The bot may not post in the channel (HTTP 403)."""
+
+    permanent = True
+
+
+Sender = Callable[[int, str, Sequence[Embed]], Awaitable[int]]
+
+
+class FeedFetcher(Protocol):
+    """The part of the arXiv client the poller uses."""
+
+    async def fetch_feed(self, categories: Sequence[str], etag: str | None = None,
+                         last_modified: str | None = None) -> FeedResponse: ...
+
+
+PollStatus = Literal["new", "stale", "empty", "not-modified", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """What one feed request brought."""
+
+    categories: tuple[str, ...]
+    status: PollStatus
+    papers: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    """What one subscription's digest run did."""
+
+    key: tuple[int, int, str]
+    messages: int
+    papers: int
+    error: str = ""
+
+
+class DailyCycle:
+    """Polls feeds into the store and posts digests from it."""
+
+    def __init__(self, service: DigestService, fetcher: FeedFetcher, sender: Sender, clock: Clock,
+                 *, grace: dt.timedelta = dt.timedelta(hours=6), flush_interval_s: float = 1.0) -> None:
+        self.service = service
+        self.store: Store = service.store
+        self.fetcher = fetcher
+        self.sender = sender
+        self.clock = clock
+        self.grace = grace
+        self.flush_interval_s = flush_interval_s
+        self._lock = asyncio.Lock()
+
+    # -- polling --------------------------------------------------------------------------
+
+    def category_groups(self) -> list[tuple[str, ...]]:
+        """The category sets to request: the union of what enabled subscriptions need."""
+        cats: set[str] = set()
+        for sub in self.store.subscriptions(enabled_only=True):
+            cats.update(sub.categories or self.service.default_categories)
+        return [tuple(sorted(cats))] if cats else []
+
+    async def poll(self) -> list[PollResult]:
+        """Fetch every needed feed once; new batches are remembered, stale and empty ones not."""
+        results: list[PollResult] = []
+        pending = self.category_groups()
+        async with self._lock:
+            while pending:
+                group = pending.pop(0)
+                result, batch = await self._poll_group(group)
+                if batch is not None and len(batch.papers) >= MAX_ITEMS_PER_REQUEST and len(group) > 1:
+                    half = len(group) // 2
+                    pending[:0] = [group[:half], group[half:]]
+                    continue
+                results.append(result)
+            self.store.flush()
+        for r in results:
+            log.info("poll %s: %s %s", "+".join(r.categories), r.status, r.detail or r.papers)
+        return results
+
+    async def _poll_group(self, group: tuple[str, ...]) -> tuple[PollResult, FeedBatch | None]:
+        state = self.store.feed_state(group)
+        try:
+            response = await self.fetcher.fetch_feed(
+                group, state.etag if state else None, state.last_modified if state else None)
+            if response.not_modified or response.body is None:
+                return PollResult(group, "not-modified"), None
+            batch = await asyncio.to_thread(parse_feed, response.body)
+        except (ArxivUnavailableError, FeedError) as exc:
+            log.warning("feed %s failed: %s", "+".join(group), exc)
+            return PollResult(group, "failed", detail=str(exc)), None
+        now = self.clock()
+        if batch.empty:
+            status: PollStatus = "empty"
+        elif state is not None and state.fingerprint == batch.fingerprint:
+            status = "stale"
+        else:
+            status = "new"
+            self.store.remember_papers(batch.papers, announced=batch.announced or now.date(), now=now)
+        self.store.set_feed_state(group, FeedState(
+            etag=response.etag, last_modified=response.last_modified,
+            fingerprint=batch.fingerprint if not batch.empty else (state.fingerprint if state else ""),
+            fetched_at=now, announced=batch.announced))
+        return PollResult(group, status, len(batch.papers)), batch
+
+    # -- posting --------------------------------------------------------------------------
+
+    async def post_due(self, subs: Iterable[Subscription] | None = None) -> list[PostResult]:
+        """Post the digest of every due subscription (or of the given ones), then flush."""
+        now = self.clock()
+        chosen = list(subs) if subs is not None else self.store.due_subscriptions(now, self.grace)
+        results = []
+        async with self._lock:
+            last_flush = time.monotonic()
+            try:
+                for sub in chosen:
+                    results.append(await self._post_one(sub, now))
+                    if time.monotonic() - last_flush >= self.flush_interval_s:
+                        self.store.flush()
+                        last_flush = time.monotonic()
+            finally:
+                self.store.flush()
+        return results
+
+    async def catch_up(self) -> list[PostResult]:
+        """On start: post digests missed while the bot was down, if still within the grace window."""
+        now = self.clock()
+        due = []
+        for sub in self.store.subscriptions(enabled_only=True):
+            day = missed_within(sub, now, self.grace)
+            if day is None:
+                log.info("no catch-up for %s: last post time %s is past the grace window",
+                         sub.key, latest_post_at(sub, now).isoformat())
+            else:
+                due.append(sub)
+        return await self.post_due(due) if due else []
+
+    async def _post_one(self, sub: Subscription, now: dt.datetime) -> PostResult:
+        day = local_date(sub, latest_post_at(sub, now))
+        record = self.store.delivery(sub.channel_id, sub.profile_slug, day)
+        if record is not None and record.complete:
+            return PostResult(sub.key, 0, 0, "already posted")
+        try:
+            return await self._send_digest(sub, now, day, frozenset(record.arxiv_ids if record else ()))
+        except SendError as exc:
+            return self._failed(sub, exc)
+        except Exception as exc:  # one channel's failure never stops the others
+            log.exception("digest for %s failed", sub.key)
+            return PostResult(sub.key, 0, 0, f"{type(exc).__name__}: {exc}")
+
+    async def _send_digest(self, sub: Subscription, now: dt.datetime, day: dt.date,
+                           sent_today: frozenset[str]) -> PostResult:
+        digest = self.service.pending_digest(sub, now, keep_ids=sent_today)
+        self.store.mark_keep([e.paper.arxiv_id for e in digest.entries])
+        plans = plan_messages(digest, sent_today)
+        if not digest.entries and sub.nothing_today_note and not sent_today:
+            message_id = await self.sender(sub.channel_id, nothing_today(digest), ())
+            self.store.record_delivery(sub.channel_id, sub.profile_slug, day, [], [message_id], now)
+        messages = papers = 0
+        for plan in plans:
+            message_id = await self.sender(sub.channel_id, plan.content, plan.embeds)
+            self.store.record_delivery(sub.channel_id, sub.profile_slug, day, plan.arxiv_ids,
+                                       [message_id], now)
+            messages, papers = messages + 1, papers + len(plan.arxiv_ids)
+        self.store.record_delivery(sub.channel_id, sub.profile_slug, day, [], [], now, complete=True)
+        self.store.clear_failures(sub.key)
+        return PostResult(sub.key, messages, papers)
+
+    def _failed(self, sub: Subscription, exc: SendError) -> PostResult:
+        reason = str(exc) or type(exc).__name__
+        if exc.permanent:
+            count = self.store.record_failure(sub.key, reason)
+            if count >= FAILURE_LIMIT:
+                self.store.disable(sub.key, reason)
+                log.warning("disabled %s after %d failures: %s", sub.key, count, reason)
+        log.warning("could not post to channel %s: %s", sub.channel_id, reason)
+        return PostResult(sub.key, 0, 0, reason)

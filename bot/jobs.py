@@ -1,0 +1,64 @@
+"""APScheduler jobs for the daily cycle, rebuilt from the store whenever subscriptions change.
+
+One poll job runs in arXiv's announcement window (US Eastern night); one posting job runs per
+distinct (time zone, HH:MM) slot, posting every subscription in that slot.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.daily import DailyCycle
+
+log = logging.getLogger(__name__)
+
+ARXIV_ZONE = "America/New_York"
+POLL_HOURS = "0-5"  # arXiv's nightly update lands around 00:00 US Eastern
+POLL_EVERY_MIN = "*/10"
+MISFIRE_GRACE_S = 15 * 60
+POLL_JOB_ID = "poll"
+
+
+def slot_job_id(zone: str, hhmm: str) -> str:
+    """The stable id of the posting job for one (zone, HH:MM) slot."""
+    return f"post:{zone}:{hhmm}"
+
+
+def rebuild_jobs(scheduler: AsyncIOScheduler, cycle: DailyCycle) -> list[str]:
+    """Make the scheduler's posting jobs match the store's enabled subscriptions; returns job ids."""
+    slots: dict[str, tuple[str, int, int]] = {}
+    for sub in cycle.store.subscriptions(enabled_only=True):
+        hhmm = f"{sub.post_time:%H:%M}"
+        slots[slot_job_id(sub.timezone, hhmm)] = (sub.timezone, sub.post_time.hour, sub.post_time.minute)
+    for job in scheduler.get_jobs():
+        if job.id.startswith("post:") and job.id not in slots:
+            job.remove()
+    for job_id, (zone, hour, minute) in sorted(slots.items()):
+        scheduler.add_job(
+            post_slot, CronTrigger(hour=hour, minute=minute, timezone=zone), args=(cycle, zone, hour, minute),
+            id=job_id, replace_existing=True, coalesce=True, misfire_grace_time=MISFIRE_GRACE_S,
+            max_instances=1,
+        )
+    if scheduler.get_job(POLL_JOB_ID) is None:
+        scheduler.add_job(
+            poll, CronTrigger(hour=POLL_HOURS, minute=POLL_EVERY_MIN, timezone=ARXIV_ZONE), args=(cycle,),
+            id=POLL_JOB_ID, coalesce=True, misfire_grace_time=MISFIRE_GRACE_S, max_instances=1,
+        )
+    return sorted(slots)
+
+
+async def post_slot(cycle: DailyCycle, zone: str, hour: int, minute: int) -> None:
+    """Post the digests of every enabled subscription in one slot."""
+    subs = [s for s in cycle.store.subscriptions(enabled_only=True)
+            if s.timezone == zone and (s.post_time.hour, s.post_time.minute) == (hour, minute)]
+    results = await cycle.post_due(subs)
+    sent = sum(r.messages for r in results)
+    log.info("slot %s %02d:%02d: %d subscriptions, %d messages", zone, hour, minute, len(subs), sent)
+
+
+async def poll(cycle: DailyCycle) -> None:
+    """One poll of every needed feed."""
+    await cycle.poll()

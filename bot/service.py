@@ -1,0 +1,271 @@
+"""The bot's use cases, free of Discord: subscriptions, profiles, paper look-ups and previews.
+
+Discord commands and scheduled jobs call these; they raise `UserError`s whose text is shown to
+the user as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from bot.arxiv_client import ArxivUnavailableError
+from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
+from digest.catalog import UnknownProfileError, find_profile
+from digest.feed import parse_api, select_papers
+from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
+from digest.models import Digest, Paper, Profile, ScoredPaper, Subscription
+from digest.rank import build_digest, score_paper
+from digest.schedule import ScheduleError, next_post_at, parse_post_time, parse_timezone
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+DEFAULT_CATEGORIES = ("cs.LG", "stat.ML", "physics.comp-ph")
+PENDING_DAYS = 3
+MAX_CUSTOM_PROFILES = 25
+
+
+class UserError(Exception):
+    """A problem with what the user asked for; its text is the reply."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeRequest:
+    """What /subscribe was given; None means 'keep the current value or the default'."""
+
+    guild_id: int
+    channel_id: int
+    user_id: int
+    profile: str
+    time: str | None = None
+    timezone: str | None = None
+    min_score: float | None = None
+    max_papers: int | None = None
+    categories: str | None = None
+    include_cross: bool | None = None
+    include_replacements: bool | None = None
+    nothing_today_note: bool | None = None
+
+
+class PaperSource:
+    """Fetches API answers for arXiv ids (the arXiv client, or a fake in tests)."""
+
+    async def fetch_papers(self, ids: Sequence[str]) -> bytes:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+class DigestService:
+    """Subscriptions, profiles and look-ups over one store, one set of learned profiles."""
+
+    def __init__(self, store: Store, profiles: Sequence[Profile], api: PaperSource,
+                 clock: Clock, default_categories: Sequence[str] = DEFAULT_CATEGORIES) -> None:
+        self.store = store
+        self.learned = list(profiles)
+        self.api = api
+        self.clock = clock
+        self.default_categories = tuple(default_categories)
+
+    # -- profiles -------------------------------------------------------------------------
+
+    def profiles_for(self, guild_id: int | None) -> list[Profile]:
+        """The learned profiles, then the guild's own."""
+        custom = self.store.custom_profiles(guild_id) if guild_id else []
+        return [*self.learned, *custom]
+
+    def profile(self, guild_id: int | None, slug: str) -> Profile:
+        """One profile by slug, or a UserError naming the nearest slugs."""
+        try:
+            return find_profile(self.profiles_for(guild_id), slug)
+        except UnknownProfileError as exc:
+            raise UserError(str(exc)) from None
+
+    async def create_profile(self, guild_id: int, name: str, spec: str) -> Profile:
+        """A guild-custom profile from comma-separated keywords or arXiv ids."""
+        slug = _slugify(name)
+        if not slug:
+            raise UserError("Give the profile a name with letters or digits in it.")
+        if any(p.slug == slug for p in self.learned):
+            raise UserError(f"'{slug}' is a built-in profile; choose another name.")
+        if len(self.store.custom_profiles(guild_id)) >= MAX_CUSTOM_PROFILES:
+            raise UserError(f"This server already has {MAX_CUSTOM_PROFILES} custom profiles.")
+        items = [s.strip() for s in spec.split(",") if s.strip()]
+        if not items:
+            raise UserError("Give at least one keyword or arXiv id, separated by commas.")
+        ids = _ids_or_none(items)
+        try:
+            if ids is not None:
+                papers = await self.lookup_many(ids)
+                profile = profile_from_papers(slug, name, papers, guild_id)
+            else:
+                profile = profile_from_keywords(slug, name, items, guild_id)
+        except CustomProfileError as exc:
+            raise UserError(str(exc)) from None
+        self.store.save_profile(profile)
+        self.store.flush()
+        return profile
+
+    def delete_profile(self, guild_id: int, slug: str) -> None:
+        """Remove a guild-custom profile; subscriptions to it are removed too."""
+        if not self.store.delete_profile(guild_id, slug):
+            raise UserError(f"This server has no custom profile '{slug}'.")
+        for sub in self.store.subscriptions(guild_id=guild_id):
+            if sub.profile_slug == slug:
+                self.store.unsubscribe(sub.guild_id, sub.channel_id, slug)
+        self.store.flush()
+
+    # -- subscriptions --------------------------------------------------------------------
+
+    def subscribe(self, req: SubscribeRequest) -> tuple[Subscription, bool, dt.datetime]:
+        """Create or update a channel's subscription; returns it, whether new, and its next post."""
+        profile = self.profile(req.guild_id, req.profile)
+        current = self.store.get_subscription(req.guild_id, req.channel_id, profile.slug)
+        base = current or Subscription(req.guild_id, req.channel_id, profile.slug,
+                                       categories=self.default_categories)
+        try:
+            post_time = parse_post_time(req.time) if req.time else base.post_time
+            zone = str(parse_timezone(req.timezone)) if req.timezone else base.timezone
+        except ScheduleError as exc:
+            raise UserError(str(exc)) from None
+        sub = replace(
+            base, post_time=post_time, timezone=zone,
+            min_score=_checked(req.min_score, base.min_score, 0.0, 10.0, "min_score"),
+            max_papers=int(_checked(req.max_papers, base.max_papers, 1, 50, "max_papers")),
+            categories=parse_categories(req.categories) if req.categories else base.categories,
+            include_cross=_pick(req.include_cross, base.include_cross),
+            include_replacements=_pick(req.include_replacements, base.include_replacements),
+            nothing_today_note=_pick(req.nothing_today_note, base.nothing_today_note),
+            subscribed_by=base.subscribed_by or req.user_id,
+            subscribed_at=base.subscribed_at or self.clock(),
+            enabled=True, disabled_reason="",
+        )
+        saved, created = self.store.subscribe(sub)
+        self.store.clear_failures(saved.key)
+        self.store.flush()
+        return saved, created, next_post_at(saved, self.clock())
+
+    def unsubscribe(self, guild_id: int, channel_id: int, slug: str) -> None:
+        """Stop a channel's subscription to a profile."""
+        if not self.store.unsubscribe(guild_id, channel_id, slug):
+            raise UserError(f"This channel is not subscribed to '{slug}'.")
+        self.store.flush()
+
+    def subscriptions(self, guild_id: int, channel_id: int | None) -> list[Subscription]:
+        """A channel's subscriptions, or the whole guild's."""
+        return self.store.subscriptions(guild_id=guild_id, channel_id=channel_id)
+
+    # -- papers ---------------------------------------------------------------------------
+
+    def cached_paper(self, text: str) -> Paper | None:
+        """A paper the bot has already seen, without asking arXiv."""
+        arxiv_id, _ = self._parse_id(text)
+        return self.store.get_paper(arxiv_id)
+
+    async def lookup_paper(self, text: str) -> Paper:
+        """A paper by id or URL: from the store if seen, else from the arXiv API."""
+        arxiv_id, _ = self._parse_id(text)
+        cached = self.store.get_paper(arxiv_id)
+        if cached is not None:
+            return cached
+        [paper] = await self.lookup_many([arxiv_id])
+        return paper
+
+    async def lookup_many(self, ids: Sequence[str]) -> list[Paper]:
+        """Papers from the arXiv API, remembered for later; unknown ids are a UserError."""
+        try:
+            body = await self.api.fetch_papers(list(ids))
+            papers = await asyncio.to_thread(parse_api, body)
+        except ArxivUnavailableError:
+            raise UserError("The arXiv API is not answering right now; try again in a few minutes.") from None
+        except BadArxivIdError as exc:
+            raise UserError(f"arXiv rejected the id: {exc}") from None
+        found = {p.arxiv_id for p in papers}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise UserError(f"arXiv has no paper {', '.join(missing)}.")
+        now = self.clock()
+        self.store.remember_papers(papers, announced=now.date(), now=now,
+                                   keep_full=[p.arxiv_id for p in papers])
+        self.store.flush()
+        return papers
+
+    def channel_scores(self, paper: Paper, guild_id: int | None, channel_id: int | None) -> list[ScoredPaper]:
+        """The paper's score against each profile this channel subscribes to, best first."""
+        subs = self.store.subscriptions(guild_id=guild_id, channel_id=channel_id) if guild_id else []
+        profiles = self.profiles_for(guild_id)
+        by_slug = {p.slug: p for p in profiles}
+        scored = [score_paper(by_slug[s.profile_slug], paper) for s in subs if s.profile_slug in by_slug]
+        return sorted(scored, key=lambda s: (-s.score, s.profile_slug))
+
+    def _parse_id(self, text: str) -> tuple[str, int | None]:
+        try:
+            return parse_arxiv_id(text)
+        except BadArxivIdError:
+            raise UserError(
+                f"'{text}' is not an arXiv id. Try 2404.19756, arXiv:2404.19756v2, "
+                "hep-th/9901001 or an arxiv.org/abs/... link."
+            ) from None
+
+    # -- digests --------------------------------------------------------------------------
+
+    def pending_digest(self, sub: Subscription, now: dt.datetime,
+                       keep_ids: frozenset[str] = frozenset()) -> Digest:
+        """What the subscription's next digest holds: recent papers not yet sent to the channel.
+
+        `keep_ids` (papers already sent as part of this same digest) stay in, so that a digest
+        resumed after a restart keeps its original entries and posts only the rest.
+        """
+        profile = self.profile(sub.guild_id, sub.profile_slug)
+        since = now.date() - dt.timedelta(days=PENDING_DAYS)
+        recent = [p for p in self.store.papers_announced(since) if _in_categories(p, sub.categories)]
+        papers = select_papers(recent, sub.include_cross, sub.include_replacements)
+        delivered = frozenset(self.store.delivered_ids(sub.channel_id)) - keep_ids
+        announced = max((p.published for p in papers if p.published), default=None)
+        return build_digest(papers, profile, sub.options, exclude_ids=delivered, announced=announced)
+
+
+def parse_categories(text: str) -> tuple[str, ...]:
+    """'cs.LG+stat.ML' or 'cs.LG, stat.ML' as a category tuple; checked for shape."""
+    parts = [p for p in re.split(r"[+,\s]+", text.strip()) if p]
+    bad = [p for p in parts if not re.fullmatch(r"[a-z\-]+(\.[A-Za-z\-]+)?", p)]
+    if not parts or bad:
+        raise UserError(f"Categories must look like cs.LG+stat.ML; not understood: {', '.join(bad) or text!r}")
+    return tuple(dict.fromkeys(parts))
+
+
+def _in_categories(paper: Paper, categories: Sequence[str]) -> bool:
+    if not categories or not paper.categories:
+        return True
+    wanted = set(categories)
+    return any(c in wanted or c.split(".")[0] in wanted for c in paper.categories)
+
+
+def _pick(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
+
+
+def _checked(value: float | None, default: float, low: float, high: float, name: str) -> float:
+    if value is None:
+        return default
+    if not low <= value <= high:
+        raise UserError(f"{name} must be between {low:g} and {high:g}.")
+    return value
+
+
+def _slugify(name: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", name.lower()))[:40]
+
+
+def _ids_or_none(items: Sequence[str]) -> list[str] | None:
+    ids = []
+    for item in items:
+        try:
+            ids.append(parse_arxiv_id(item)[0])
+        except BadArxivIdError:
+            return None
+    return ids

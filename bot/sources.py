@@ -1,0 +1,102 @@
+"""Reading the program's inputs from disk and the network: corpus files, profile data, feeds.
+
+This is the shell around `digest/`: it does the I/O and hands bytes and text to the pure core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.resources
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import aiohttp
+
+from bot.arxiv_client import ArxivClient, ClientSettings
+from digest.corpus import dedupe_papers, parse_corpus_text
+from digest.feed import parse_background_jsonl, parse_feed
+from digest.models import CorpusPaper, FeedBatch, Paper, Profile
+from digest.profiles import profiles_from_json
+
+log = logging.getLogger(__name__)
+
+PROFILES_ENV = "ARXIV_DIGEST_PROFILES"
+CORPUS_ENV = "ARXIV_DIGEST_CORPUS"
+
+
+class InputError(Exception):
+    """An input file or folder is missing or unreadable."""
+
+
+def corpus_files(paths: Iterable[Path]) -> list[Path]:
+    """The corpus text files named, folders expanded to their *.txt files in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.txt") if p.name.lower() != "readme.txt")
+            if not found:
+                raise InputError(f"{path}: no .txt corpus files in this folder")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return files
+
+
+def read_corpus(paths: Iterable[Path]) -> tuple[list[CorpusPaper], dict[str, int]]:
+    """The deduplicated papers of a corpus, and how many each file held before dedupe."""
+    papers: list[CorpusPaper] = []
+    counts: dict[str, int] = {}
+    for file in corpus_files(paths):
+        parsed = parse_corpus_text(file.read_text(encoding="utf-8"), file.name)
+        counts[file.name] = len(parsed)
+        papers.extend(parsed)
+    return dedupe_papers(papers), counts
+
+
+def default_corpus_path() -> Path:
+    """$ARXIV_DIGEST_CORPUS, or ../shared/corpus beside the current folder."""
+    return Path(os.environ.get(CORPUS_ENV, "../shared/corpus"))
+
+
+def shipped_profiles_text() -> str:
+    """The learned profiles that ship inside the package."""
+    return (importlib.resources.files("digest") / "data" / "profiles.json").read_text("utf-8")
+
+
+def load_profiles(path: Path | None = None) -> list[Profile]:
+    """Profiles from a file (or $ARXIV_DIGEST_PROFILES), else the shipped ones."""
+    chosen = path or (Path(os.environ[PROFILES_ENV]) if os.environ.get(PROFILES_ENV) else None)
+    if chosen is None:
+        return profiles_from_json(shipped_profiles_text())
+    try:
+        return profiles_from_json(chosen.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{chosen}: cannot read profiles ({exc.strerror})") from exc
+
+
+def papers_from_file(path: Path) -> FeedBatch:
+    """A saved RSS/RDF feed (.xml) or a background listing (.jsonl) as a batch."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read feed ({exc.strerror})") from exc
+    if path.suffix == ".jsonl":
+        papers: Sequence[Paper] = parse_background_jsonl(data.decode("utf-8"))
+        return FeedBatch(categories=(), papers=tuple(papers))
+    return parse_feed(data)
+
+
+async def fetch_batch(url_or_categories: str, settings: ClientSettings) -> FeedBatch:
+    """Fetch and parse one feed: a full URL, or categories joined with '+'."""
+    async with aiohttp.ClientSession() as session:
+        client = ArxivClient(session, settings)
+        if url_or_categories.startswith(("http://", "https://")):
+            body = await client.fetch_url(url_or_categories)
+        else:
+            response = await client.fetch_feed(url_or_categories.split("+"))
+            body = response.body or b""
+    return await asyncio.to_thread(parse_feed, body)

@@ -1,0 +1,202 @@
+"""The daily cycle over a real store, a dict-backed feed fetcher, a fixed clock and a collecting sender."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from bot.arxiv_client import ArxivUnavailableError, FeedResponse
+from bot.daily import ChannelGone, DailyCycle, MissingAccess, SendError
+from bot.service import DigestService
+from digest.embeds import Embed
+from digest.models import Profile, Subscription, Term
+from storage import Store
+
+UTC = dt.timezone.utc
+QUANTUM = Profile(
+    "quantum-computing", "Quantum Computing",
+    (Term("quantum", "quantum", 1.0), Term("qubit", "qubits", 0.8), Term("entanglement", "entanglement", 0.7),
+     Term("quantum error correction", "quantum error correction", 1.0)),
+    size=10, scale=3.0,
+)
+DAY = dt.date(2025, 4, 28)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class Feeds:
+    """Answers feed requests from a dict of bodies; a missing key is an outage."""
+
+    def __init__(self, bodies: dict[str, bytes]) -> None:
+        self.bodies = bodies
+        self.requests: list[tuple[str, str | None]] = []
+
+    async def fetch_feed(self, categories: Sequence[str], etag: str | None = None,
+                         last_modified: str | None = None) -> FeedResponse:
+        key = "+".join(categories)
+        self.requests.append((key, etag))
+        if key not in self.bodies:
+            raise ArxivUnavailableError(key, "HTTP 503", 4)
+        return FeedResponse(200, self.bodies[key], f'"{len(self.requests)}"', None)
+
+    async def fetch_papers(self, ids: Sequence[str]) -> bytes:
+        raise ArxivUnavailableError("api", "not in this test", 1)
+
+
+class Channels:
+    """Collects posted messages; channels can be made to fail."""
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[int, str, tuple[Embed, ...]]] = []
+        self.failures: dict[int, SendError] = {}
+        self.fail_after: int | None = None
+        self._next_id = 1000
+
+    async def send(self, channel_id: int, content: str, embeds: Sequence[Embed]) -> int:
+        if channel_id in self.failures:
+            raise self.failures[channel_id]
+        if self.fail_after is not None and len(self.posted) >= self.fail_after:
+            raise SendError("connection lost")
+        self.posted.append((channel_id, content, tuple(embeds)))
+        self._next_id += 1
+        return self._next_id
+
+    def papers(self, channel_id: int) -> list[str]:
+        return [e["url"].rsplit("/", 1)[1] for c, _, embeds in self.posted if c == channel_id for e in embeds]
+
+
+@pytest.fixture
+def quant_ph(fixtures_dir: Path) -> bytes:
+    return (fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes()
+
+
+@pytest.fixture
+def world(tmp_path: Path, quant_ph: bytes):  # type: ignore[no-untyped-def]
+    clock = Clock(dt.datetime(2025, 4, 28, 6, 0, tzinfo=UTC))
+    store = Store.open(tmp_path / "state.json", now=clock())
+    feeds = Feeds({"quant-ph": quant_ph})
+    channels = Channels()
+    service = DigestService(store, [QUANTUM], feeds, clock, default_categories=("quant-ph",))
+    cycle = DailyCycle(service, feeds, channels.send, clock, grace=dt.timedelta(hours=2))
+    yield clock, store, feeds, channels, service, cycle
+    store.close()
+
+
+def subscribe(store: Store, channel: int, **fields: object) -> Subscription:
+    values: dict[str, object] = dict(post_time=dt.time(9, 0), timezone="Europe/Berlin",
+                                     categories=("quant-ph",), min_score=0.3, max_papers=25)
+    values.update(fields)
+    sub = Subscription(1, channel, "quantum-computing", **values)  # type: ignore[arg-type]
+    store.subscribe(sub)
+    return sub
+
+
+async def test_poll_remembers_a_new_batch_then_sees_it_stale(world) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10)
+    [first] = await cycle.poll()
+    assert (first.status, first.papers) == ("new", 81)
+    assert store.get_paper("2504.17830") is not None
+    [again] = await cycle.poll()
+    assert again.status == "stale"
+    assert feeds.requests[1] == ("quant-ph", '"1"')  # conditional GET with the stored ETag
+
+
+async def test_empty_and_failed_feeds_post_nothing(world, fixtures_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10)
+    feeds.bodies["quant-ph"] = (fixtures_dir / "feeds" / "empty_skipdays.xml").read_bytes()
+    assert [r.status for r in await cycle.poll()] == ["empty"]
+    del feeds.bodies["quant-ph"]
+    assert [r.status for r in await cycle.poll()] == ["failed"]
+    clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)  # 09:00 in Berlin
+    [result] = await cycle.post_due()
+    assert (result.messages, channels.posted) == (0, [])
+
+
+async def test_digest_posts_once_per_day_best_first(world) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10)
+    await cycle.poll()
+    clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
+    [result] = await cycle.post_due()
+    assert result.messages >= 1 and result.papers == len(channels.papers(10))
+    header = channels.posted[0][1]
+    assert header.startswith("**arXiv digest · 2025-04-28 · Quantum Computing**")
+    scores = [float(e["fields"][0]["value"]) for _, _, embeds in channels.posted for e in embeds]
+    assert scores == sorted(scores, reverse=True) and min(scores) >= 0.3
+    # A second run the same day (a DST double fire, or a restart) posts nothing more.
+    assert [r.messages for r in await cycle.post_due([store.subscriptions()[0]])] == [0]
+    assert len(set(channels.papers(10))) == len(channels.papers(10))
+
+
+async def test_restart_mid_digest_posts_only_the_rest(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10, max_papers=25)
+    await cycle.poll()
+    clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
+    channels.fail_after = 1
+    [broken] = await cycle.post_due()
+    assert broken.error == "connection lost"
+    first = channels.papers(10)
+    store.close()  # the bot stops; a new one starts on the same file
+
+    reopened = Store.open(tmp_path / "state.json", now=clock())
+    channels.fail_after = None
+    service2 = DigestService(reopened, [QUANTUM], feeds, clock, default_categories=("quant-ph",))
+    cycle2 = DailyCycle(service2, feeds, channels.send, clock, grace=dt.timedelta(hours=2))
+    [resumed] = await cycle2.catch_up()
+    rest = channels.papers(10)[len(first):]
+    assert resumed.papers == len(rest) > 0
+    assert not set(first) & set(rest)
+    assert all(content == "" for _, content, _ in channels.posted[1:])  # no second header
+    reopened.close()
+
+
+async def test_forbidden_channel_is_disabled_after_repeated_failures_others_still_post(world) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10)
+    subscribe(store, 11)
+    subscribe(store, 12)
+    channels.failures[10] = MissingAccess("missing permissions to post")
+    channels.failures[11] = ChannelGone("channel deleted or unknown")
+    await cycle.poll()
+    for day in range(3):
+        clock.now = dt.datetime(2025, 4, 28 + day, 7, 0, tzinfo=UTC)
+        await cycle.post_due(store.subscriptions(enabled_only=True))
+    states = {s.channel_id: (s.enabled, s.disabled_reason) for s in store.subscriptions()}
+    assert states[10] == (False, "missing permissions to post")
+    assert states[11] == (False, "channel deleted or unknown")
+    assert states[12][0] is True and channels.papers(12)
+
+
+async def test_catch_up_respects_the_grace_window(world) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10)  # 09:00 Berlin = 07:00 UTC
+    await cycle.poll()
+    clock.now = dt.datetime(2025, 4, 28, 10, 0, tzinfo=UTC)  # three hours late, grace is two
+    assert await cycle.catch_up() == []
+    clock.now = dt.datetime(2025, 4, 28, 8, 30, tzinfo=UTC)
+    [result] = await cycle.catch_up()
+    assert result.messages >= 1
+
+
+async def test_nothing_today_note(world) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10, min_score=9.0, nothing_today_note=True)
+    subscribe(store, 11, min_score=9.0)
+    await cycle.poll()
+    clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
+    await cycle.post_due()
+    assert [(c, text.split(":")[0]) for c, text, _ in channels.posted] == [
+        (10, "**arXiv digest · 2025-04-28 · Quantum Computing**")]
+    assert "nothing scored ≥ 9 among 50 new papers" in channels.posted[0][1]
