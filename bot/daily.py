@@ -115,6 +115,8 @@ class DailyCycle:
                     pending[:0] = [group[:half], group[half:]]
                     continue
                 results.append(result)
+            if any(r.status == "new" for r in results):
+                self.store.prune(self.clock())  # retention runs once per new batch
             self.store.flush()
         for r in results:
             log.info("poll %s: %s %s", "+".join(r.categories), r.status, r.detail or r.papers)
