@@ -1,0 +1,125 @@
+"""The service's use cases over a real store, a dict-backed arXiv API and a fixed clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from bot.arxiv_client import ArxivUnavailableError
+from bot.service import DigestService, SubscribeRequest, UserError
+from digest.models import Profile, Term
+from storage import Store
+
+UTC = dt.timezone.utc
+NOW = dt.datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
+PROFILES = [
+    Profile("neural-operators", "Neural Operators", (Term("neural operator", "neural operators", 1.0),), size=20),
+    Profile("neural-fields", "Neural Fields", (Term("neural field", "neural fields", 1.0),), size=15),
+]
+
+
+class Api:
+    """Serves recorded arXiv API answers by id; anything else is an outage."""
+
+    def __init__(self, answers: dict[str, bytes]) -> None:
+        self.answers = answers
+        self.calls: list[list[str]] = []
+
+    async def fetch_papers(self, ids: Sequence[str]) -> bytes:
+        self.calls.append(list(ids))
+        key = ",".join(ids)
+        if key not in self.answers:
+            raise ArxivUnavailableError("api", "HTTP 500", 4)
+        return self.answers[key]
+
+
+@pytest.fixture
+def api(fixtures_dir: Path) -> Api:
+    d = fixtures_dir / "api"
+    return Api({
+        "1707.08567": (d / "api_2026_id_1707.08567_s0_m100.xml").read_bytes(),
+        "1605.08386": (d / "api_2026_id_1605.08386_s0_m100.xml").read_bytes(),
+        # arXiv answers an id it does not know with an empty feed, as recorded for 0808.05394.
+        "2404.99999": (d / "api_2026_id_0808.05394_s0_m100.xml").read_bytes(),
+        "2404.99999,1707.08567": (d / "api_2026_id_0808.05394_1707.08567_s0_m100.xml").read_bytes(),
+    })
+
+
+@pytest.fixture
+def service(tmp_path: Path, api: Api) -> Iterator[DigestService]:
+    store = Store.open(tmp_path / "state.json", now=NOW)
+    yield DigestService(store, PROFILES, api, lambda: NOW)
+    store.close()
+
+
+def test_subscribe_creates_then_updates_without_duplicates(service: DigestService) -> None:
+    sub, created, next_at = service.subscribe(SubscribeRequest(1, 10, 99, "neural-operators",
+                                                               time="08:30", timezone="America/New_York"))
+    assert created and sub.timezone == "America/New_York" and sub.subscribed_by == 99
+    # 2026-03-08 is the spring-forward day in New York: 08:30 EDT is 12:30 UTC.
+    assert next_at == dt.datetime(2026, 3, 8, 12, 30, tzinfo=UTC)
+    again, created, _ = service.subscribe(SubscribeRequest(1, 10, 77, "neural-operators", max_papers=5))
+    assert not created and again.max_papers == 5 and again.post_time == dt.time(8, 30)
+    assert again.subscribed_by == 99
+    assert len(service.subscriptions(1, 10)) == 1
+
+
+@pytest.mark.parametrize("request_fields, message", [
+    ({"profile": "neural-operator"}, "Did you mean: neural-operators"),
+    ({"profile": "neural-operators", "time": "25:00"}, "HH:MM"),
+    ({"profile": "neural-operators", "timezone": "Moon/Base"}, "IANA"),
+    ({"profile": "neural-operators", "max_papers": 500}, "max_papers must be between 1 and 50"),
+    ({"profile": "neural-operators", "categories": "cs.LG+!!"}, "Categories must look like"),
+])
+def test_subscribe_refuses_bad_input_clearly(service: DigestService, request_fields: dict[str, object],
+                                             message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        service.subscribe(SubscribeRequest(1, 10, 99, **request_fields))  # type: ignore[arg-type]
+    assert service.subscriptions(1, 10) == []
+
+
+def test_unsubscribe(service: DigestService) -> None:
+    service.subscribe(SubscribeRequest(1, 10, 99, "neural-fields"))
+    service.unsubscribe(1, 10, "neural-fields")
+    with pytest.raises(UserError, match="not subscribed to 'neural-fields'"):
+        service.unsubscribe(1, 10, "neural-fields")
+
+
+async def test_paper_lookup_asks_the_api_once_then_answers_from_the_store(service: DigestService,
+                                                                          api: Api) -> None:
+    paper = await service.lookup_paper("https://arxiv.org/abs/1707.08567v1")
+    assert paper.arxiv_id == "1707.08567" and paper.title
+    assert service.cached_paper("arXiv:1707.08567") == paper
+    assert await service.lookup_paper("1707.08567") == paper
+    assert api.calls == [["1707.08567"]]
+
+
+async def test_paper_lookup_errors_are_clear(service: DigestService) -> None:
+    with pytest.raises(UserError, match="'abc' is not an arXiv id"):
+        await service.lookup_paper("abc")
+    with pytest.raises(UserError, match="'0808.05394' is not an arXiv id"):
+        await service.lookup_paper("0808.05394")
+    with pytest.raises(UserError, match="arXiv has no paper 2404.99999"):
+        await service.lookup_paper("2404.99999")
+    with pytest.raises(UserError, match="not answering right now"):
+        await service.lookup_paper("2404.19756")
+
+
+async def test_custom_profiles_from_keywords_and_from_papers(service: DigestService) -> None:
+    mine = await service.create_profile(1, "Graph Nets", "graph neural networks, message passing")
+    assert mine.slug == "graph-nets" and [t.key for t in mine.terms] == ["graph neural network",
+                                                                         "message passing"]
+    from_ids = await service.create_profile(1, "From papers", "1605.08386")
+    assert len(from_ids.exemplars) == 1 and from_ids.terms
+    with pytest.raises(UserError, match="arXiv has no paper 2404.99999"):
+        await service.create_profile(1, "Two papers", "2404.99999, arXiv:1707.08567")
+    assert [p.slug for p in service.profiles_for(1)][-2:] == ["from-papers", "graph-nets"]
+    assert [p.slug for p in service.profiles_for(2)] == ["neural-operators", "neural-fields"]
+    with pytest.raises(UserError, match="built-in profile"):
+        await service.create_profile(1, "Neural Operators", "x")
+    service.subscribe(SubscribeRequest(1, 10, 99, "graph-nets"))
+    service.delete_profile(1, "graph-nets")
+    assert service.subscriptions(1, 10) == []
