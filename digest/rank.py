@@ -52,15 +52,11 @@ def term_hits(profile: Profile, feats: Features) -> list[Hit]:
 
 
 def _prune_nested(hits: list[Hit]) -> tuple[Hit, ...]:
-    """Order hits by contribution; hide a word already shown inside a stronger phrase."""
-    ordered = sorted(hits, key=lambda h: (-h.contribution, h.term))
-    shown: list[Hit] = []
-    for hit in ordered:
-        words = set(hit.key.split())
-        if any(words <= set(s.key.split()) for s in shown):
-            continue
-        shown.append(hit)
-    return tuple(shown)
+    """Hits by contribution, each hidden when a longer matched phrase contains it."""
+    padded = [f" {h.key} " for h in hits]
+    shown = [h for h, key in zip(hits, padded)
+             if not any(key != other and key in other for other in padded)]
+    return tuple(sorted(shown, key=lambda h: (-h.contribution, h.term)))
 
 
 def score_paper(profile: Profile, paper: Paper, feats: Features | None = None) -> ScoredPaper:

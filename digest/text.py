@@ -50,9 +50,12 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+_INVARIANT = frozenset({"series", "species", "physics", "data", "bias", "lens", "gas", "ais"})
+
+
 def stem(word: str) -> str:
     """A light, predictable plural/suffix folding: operators -> operator, studies -> study."""
-    if len(word) <= 3 or word.endswith(("ss", "us", "is", "ics")):
+    if len(word) <= 3 or word.endswith(("ss", "us", "is", "ics")) or word in _INVARIANT:
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
