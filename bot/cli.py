@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     state = sub.add_parser("state", help="check the state file, or restore it from a backup")
-    state.add_argument("action", choices=("check", "restore"))
+    state.add_argument("action", choices=("check", "restore"),
+                       help="check: validate the file; restore: bring back the newest good backup")
     state.add_argument("--state", help="state file (default: $ARXIV_DIGEST_STATE or data/state.json)")
     state.set_defaults(func=cmd_state)
     return parser

@@ -1,0 +1,112 @@
+"""The command line, run in-process on the real corpus and fixtures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser, main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_command_and_option_has_help() -> None:
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    for name, sub in subparsers.choices.items():  # type: ignore[union-attr]
+        assert sub.description or subparsers._choices_actions, name
+        for action in sub._actions:
+            if action.dest != "help":
+                assert action.help, f"{name} {action.dest}"
+
+
+def test_learn_writes_the_shipped_profiles(capsys: pytest.CaptureFixture[str], corpus_dir: Path,
+                                           tmp_path: Path) -> None:
+    out_file = tmp_path / "profiles.json"
+    code, _, err = run(capsys, "learn", str(corpus_dir), "-o", str(out_file))
+    assert code == 0
+    assert "000_385a860a167ea3bb.txt: 81 papers" in err and "from 703 unique papers" in err
+    assert out_file.read_text() == (REPO / "digest" / "data" / "profiles.json").read_text()
+
+
+def test_learn_refuses_an_unknown_layout(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("a single stray line\n")
+    code, _, err = run(capsys, "learn", str(bad), "-o", str(tmp_path / "p.json"))
+    assert code == 2 and "notes.txt:1: unknown layout" in err
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_profiles_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "profiles")
+    assert code == 0 and out.splitlines()[0].split() == ["slug", "size", "top", "terms"]
+    assert any(line.startswith("neural-operators") for line in out.splitlines())
+    code, out, _ = run(capsys, "profiles", "neural-operators")
+    assert code == 0 and out.startswith("Neural Operators (neural-operators) · 47 papers")
+    exemplars = out.split("Exemplars:\n")[1].splitlines()
+    assert len(exemplars) == 10 and all(line.startswith("  - ") for line in exemplars)
+
+
+def test_unknown_slug_suggests_the_nearest(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "preview", "neural-operator", "--feed", "x.xml")
+    assert code == 2
+    assert "Unknown profile 'neural-operator'. Did you mean: neural-operators" in err
+
+
+def test_preview_a_saved_rss_feed(capsys: pytest.CaptureFixture[str], fixtures_dir: Path) -> None:
+    feed = fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml"
+    code, out, _ = run(capsys, "preview", "quantum", "--feed", str(feed), "--min-score", "0.2")
+    assert code == 0
+    assert out.startswith("Quantum (quantum) · 2025-04-28 · ")
+    assert " 1. [" in out and "matched: " in out and "https://arxiv.org/abs/" in out
+
+
+def test_preview_background_day_as_json(capsys: pytest.CaptureFixture[str], fixtures_dir: Path) -> None:
+    day = fixtures_dir / "background" / "2026-02-05_csLG-heavy.jsonl"
+    code, out, _ = run(capsys, "preview", "neural-operators", "--feed", str(day), "--format", "json",
+                       "--min-score", "0", "--top", "5")
+    doc = json.loads(out)
+    assert code == 0 and doc["considered"] == 406 and len(doc["entries"]) == 5
+    scores = [e["score"] for e in doc["entries"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(e["matched"] for e in doc["entries"])
+
+
+def test_preview_with_nothing_above_threshold_says_so(capsys: pytest.CaptureFixture[str],
+                                                      fixtures_dir: Path) -> None:
+    feed = fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml"
+    code, out, _ = run(capsys, "preview", "neural-operators", "--feed", str(feed), "--min-score", "5")
+    assert code == 0 and "Nothing scored at or above 5 for neural-operators among 50 papers." in out
+
+
+@pytest.mark.parametrize("name, message", [
+    ("empty_skipdays.xml", "no announcement"),
+    ("error_bad_archive.xml", "astroph"),
+])
+def test_preview_empty_and_error_feeds(capsys: pytest.CaptureFixture[str], fixtures_dir: Path,
+                                       name: str, message: str) -> None:
+    code, out, err = run(capsys, "preview", "all", "--feed", str(fixtures_dir / "feeds" / name))
+    assert message in out + err
+    assert code == (0 if name.startswith("empty") else 2)
+
+
+def test_preview_malformed_feed_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<rss><channel><item><title>cut off")
+    code, _, err = run(capsys, "preview", "all", "--feed", str(broken))
+    assert code == 2 and err.startswith("arxiv-digest: ")
+
+
+def test_run_without_a_token_exits_with_a_message(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    code, _, err = run(capsys, "run")
+    assert code == 2 and "DISCORD_TOKEN is not set" in err
