@@ -282,6 +282,8 @@ def register_commands(bot: DigestBot) -> None:
             embeds += [e for p in plans for e in p.embeds]
         await reply(interaction, "\n".join(lines), embeds=_fit(embeds))
 
+    tree.add_command(digest_group)
+
 
 def _fit(embeds: Sequence[Embed]) -> list[discord.Embed]:
     """As many embeds, in order, as fit in one message."""
