@@ -197,7 +197,7 @@ class DailyCycle:
         digest = self.service.pending_digest(sub, now, keep_ids=sent_today)
         self.store.mark_keep([e.paper.arxiv_id for e in digest.entries])
         plans = plan_messages(digest, sent_today)
-        if not digest.entries and sub.nothing_today_note and not sent_today:
+        if not digest.entries and digest.considered and sub.nothing_today_note and not sent_today:
             message_id = await self.sender(sub.channel_id, nothing_today(digest), ())
             self.store.record_delivery(sub.channel_id, sub.profile_slug, day, [], [message_id], now)
         messages = papers = 0
@@ -206,7 +206,8 @@ class DailyCycle:
             self.store.record_delivery(sub.channel_id, sub.profile_slug, day, plan.arxiv_ids,
                                        [message_id], now)
             messages, papers = messages + 1, papers + len(plan.arxiv_ids)
-        self.store.record_delivery(sub.channel_id, sub.profile_slug, day, [], [], now, complete=True)
+        self.store.record_delivery(sub.channel_id, sub.profile_slug, day, [], [], now, complete=True,
+                                   covered_until=digest.announced)
         self.store.clear_failures(sub.key)
         return PostResult(sub.key, messages, papers)
 

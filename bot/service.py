@@ -215,17 +215,19 @@ class DigestService:
 
     def pending_digest(self, sub: Subscription, now: dt.datetime,
                        keep_ids: frozenset[str] = frozenset()) -> Digest:
-        """What the subscription's next digest holds: recent papers not yet sent to the channel.
+        """What the subscription's next digest holds: papers from batches not yet digested here.
 
         `keep_ids` (papers already sent as part of this same digest) stay in, so that a digest
         resumed after a restart keeps its original entries and posts only the rest.
         """
         profile = self.profile(sub.guild_id, sub.profile_slug)
-        since = now.date() - dt.timedelta(days=PENDING_DAYS)
-        recent = [p for p in self.store.papers_announced(since) if _in_categories(p, sub.categories)]
+        covered = self.store.covered_until(sub.channel_id, sub.profile_slug)
+        since = covered + dt.timedelta(days=1) if covered else now.date() - dt.timedelta(days=PENDING_DAYS)
+        recent = [p for p in self.store.papers_announced(since)
+                  if p.announce_type != "unknown" and _in_categories(p, sub.categories)]
         papers = select_papers(recent, sub.include_cross, sub.include_replacements)
         delivered = frozenset(self.store.delivered_ids(sub.channel_id)) - keep_ids
-        announced = max((p.published for p in papers if p.published), default=None)
+        announced = max((p.published for p in recent if p.published), default=None)
         return build_digest(papers, profile, sub.options, exclude_ids=delivered, announced=announced)
 
 

@@ -18,7 +18,7 @@ from storage.tables import Doc, KeyedTable
 
 def record(
     table: KeyedTable, channel_id: int, slug: str, day: dt.date, arxiv_ids: Sequence[str],
-    message_ids: Sequence[int], unix_s: int, *, complete: bool,
+    message_ids: Sequence[int], unix_s: int, *, complete: bool, covered_until: dt.date | None = None,
 ) -> None:
     """Add posted ids and message ids to a channel-profile-day record (repeats are ignored);
     `complete` marks the day's digest as wholly posted, for good."""
@@ -30,6 +30,8 @@ def record(
         entry["t"] = unix_s
         if complete:
             entry["c"] = 1
+        if covered_until is not None:
+            entry["w"] = covered_until.isoformat()
 
     key = delivery_id(channel_id, day)
     if table.by_key(key) is None:
@@ -64,6 +66,7 @@ def delivery(table: KeyedTable, channel_id: int, slug: str, day: dt.date) -> Del
     return Delivery(
         digest_date=day, arxiv_ids=tuple(entry["i"]), message_ids=tuple(entry["m"]),
         posted_at=dt.datetime.fromtimestamp(entry["t"], dt.UTC), complete=bool(entry.get("c")),
+        covered_until=dt.date.fromisoformat(entry["w"]) if "w" in entry else None,
     )
 
 

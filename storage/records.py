@@ -85,6 +85,7 @@ class Delivery:
     message_ids: tuple[int, ...]
     posted_at: dt.datetime
     complete: bool = False
+    covered_until: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,15 +198,18 @@ class Store:
     def record_delivery(
         self, channel_id: int, profile_slug: str, digest_date: dt.date, arxiv_ids: Iterable[str],
         message_ids: Iterable[int], now: dt.datetime, *, complete: bool = False,
+        covered_until: dt.date | None = None,
     ) -> None:
         """Record what was just posted, adding to that day's record (posted papers are kept).
 
         Pass `complete` once the day's whole digest is out; until then the day stays due.
+        `covered_until` is the newest announcement date the digest drew from.
         """
         self._file.observe(now)
         ids = list(arxiv_ids)
         deliveries.record(self._table(DELIVERIES), channel_id, profile_slug, digest_date, ids,
-                          list(message_ids), int(now.timestamp()), complete=complete)
+                          list(message_ids), int(now.timestamp()), complete=complete,
+                          covered_until=covered_until)
         papers.mark_keep(self._table(PAPERS), ids)
 
     def delivered_ids(self, channel_id: int, profile_slug: str | None = None) -> set[str]:
@@ -218,6 +221,14 @@ class Store:
     def delivery(self, channel_id: int, profile_slug: str, digest_date: dt.date) -> Delivery | None:
         """What was posted to a channel for a profile and digest date, if anything."""
         return deliveries.delivery(self._table(DELIVERIES), channel_id, profile_slug, digest_date)
+
+    def covered_until(self, channel_id: int, profile_slug: str) -> dt.date | None:
+        """The newest announcement date a complete digest of this channel and profile drew from."""
+        for day in self._window():
+            found = self.delivery(channel_id, profile_slug, day)
+            if found is not None and found.complete and found.covered_until is not None:
+                return found.covered_until
+        return None
 
     def last_delivery_date(self, channel_id: int, profile_slug: str) -> dt.date | None:
         """The latest digest date on record for a channel and profile (within retention)."""

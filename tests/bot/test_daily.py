@@ -200,3 +200,18 @@ async def test_nothing_today_note(world) -> None:  # type: ignore[no-untyped-def
     assert [(c, text.split(":")[0]) for c, text, _ in channels.posted] == [
         (10, "**arXiv digest · 2025-04-28 · Quantum Computing**")]
     assert "nothing scored ≥ 9 among 50 new papers" in channels.posted[0][1]
+
+
+async def test_a_batch_is_digested_once_even_when_the_feed_serves_it_again(world) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10, max_papers=3, min_score=0.0)
+    await cycle.poll()
+    clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
+    [first] = await cycle.post_due()
+    assert first.papers == 3
+    clock.now = dt.datetime(2025, 4, 29, 5, 0, tzinfo=UTC)
+    assert [r.status for r in await cycle.poll()] == ["stale"]
+    clock.now = dt.datetime(2025, 4, 29, 7, 0, tzinfo=UTC)
+    [second] = await cycle.post_due()
+    assert (second.messages, second.papers) == (0, 0)  # the lower-ranked rest of that batch is not sent
+    assert len(channels.papers(10)) == 3
