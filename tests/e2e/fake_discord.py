@@ -207,7 +207,7 @@ class FakeDiscord:
             return _json(self._channel_payload(channel_id))
         if method == "POST" and rest == ["messages"]:
             if self.fail_messages_after is not None and len(self.posted) >= self.fail_messages_after:
-                return _error(500, 0, "Internal Server Error")
+                return _error(400, 0, "simulated crash: the bot stops here")
             message = self._message(channel_id, body)
             self.posted.append(message)
             return _json(message)
