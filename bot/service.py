@@ -19,7 +19,7 @@ from digest.catalog import UnknownProfileError, find_profile
 from digest.feed import parse_api, select_papers
 from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
 from digest.models import Digest, Paper, Profile, ScoredPaper, Subscription
-from digest.rank import build_digest, score_paper
+from digest.rank import Scorer, build_digest, score_paper
 from digest.schedule import ScheduleError, next_post_at, parse_post_time, parse_timezone
 from storage import Store
 
@@ -70,6 +70,7 @@ class DigestService:
         self.api = api
         self.clock = clock
         self.default_categories = tuple(default_categories)
+        self.scorer = Scorer()
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -228,7 +229,8 @@ class DigestService:
         papers = select_papers(recent, sub.include_cross, sub.include_replacements)
         delivered = frozenset(self.store.delivered_ids(sub.channel_id)) - keep_ids
         announced = max((p.published for p in recent if p.published), default=None)
-        return build_digest(papers, profile, sub.options, exclude_ids=delivered, announced=announced)
+        return build_digest(papers, profile, sub.options, exclude_ids=delivered, announced=announced,
+                            scorer=self.scorer)
 
 
 def parse_categories(text: str) -> tuple[str, ...]:

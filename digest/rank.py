@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from digest.models import CorpusPaper, Digest, DigestOptions, Hit, Paper, Profile, ScoredPaper
@@ -98,19 +98,65 @@ def eligible(paper: Paper, options: DigestOptions) -> bool:
     return True
 
 
-def rank(papers: Iterable[Paper], profile: Profile, options: DigestOptions) -> list[ScoredPaper]:
-    """Eligible papers at or above the threshold, best first, deduped, ties broken by id."""
-    seen: set[str] = set()
-    scored = []
-    for paper in papers:
-        if paper.arxiv_id in seen or not eligible(paper, options):
-            continue
-        seen.add(paper.arxiv_id)
-        result = score_paper(profile, paper)
-        if result.score >= options.min_score and result.score > 0:
-            scored.append(result)
-    scored.sort(key=lambda s: (-s.score, s.paper.arxiv_id))
-    return scored
+class Scorer:
+    """Scores many papers against many profiles: each paper's n-grams are counted once and
+    each (profile, paper) score is memoised, so a thousand subscriptions cost little more than
+    one ranking per profile. Bounded: it forgets everything past `max_entries`."""
+
+    def __init__(self, max_entries: int = 200_000) -> None:
+        self.max_entries = max_entries
+        self._features: dict[str, Features] = {}
+        self._scores: dict[tuple[int, str], float] = {}
+
+    def features(self, paper: Paper) -> Features:
+        """The paper's n-gram counts (keyed by arXiv id)."""
+        found = self._features.get(paper.arxiv_id)
+        if found is None:
+            if len(self._features) >= self.max_entries:
+                self._features.clear()
+            found = self._features[paper.arxiv_id] = features(paper.title, paper.abstract)
+        return found
+
+    def scores(self, profile: Profile, papers: Sequence[Paper]) -> list[float]:
+        """Calibrated scores of papers against one profile, in order."""
+        identity = hash((profile.slug, profile.guild_id, profile.scale, profile.terms))
+        weights: dict[str, float] | None = None
+        out = []
+        for paper in papers:
+            key = (identity, paper.arxiv_id)
+            value = self._scores.get(key)
+            if value is None:
+                weights = weights or {t.key: t.weight for t in profile.terms}
+                value = round(_raw_score(weights, self.features(paper)) / profile.scale, 4)
+                if len(self._scores) >= self.max_entries:
+                    self._scores.clear()
+                self._scores[key] = value
+            out.append(value)
+        return out
+
+
+def _raw_score(weights: dict[str, float], feats: Features) -> float:
+    total = 0.0
+    for key in feats.title.keys() | feats.abstract.keys():
+        weight = weights.get(key)
+        if weight is not None:
+            total += weight * (TITLE_BOOST * _saturate(feats.title.get(key, 0))
+                               + _saturate(feats.abstract.get(key, 0)))
+    return total
+
+
+def rank(papers: Iterable[Paper], profile: Profile, options: DigestOptions,
+         scorer: Scorer | None = None, limit: int | None = None) -> list[ScoredPaper]:
+    """Eligible papers at or above the threshold, best first, deduped, ties broken by id.
+
+    Only the first `limit` are explained (their matched terms listed).
+    """
+    scorer = scorer or Scorer()
+    unique = list({p.arxiv_id: p for p in papers if eligible(p, options)}.values())
+    scored = [(score, paper) for score, paper in zip(scorer.scores(profile, unique), unique)
+              if score >= options.min_score and score > 0]
+    scored.sort(key=lambda sp: (-sp[0], sp[1].arxiv_id))
+    return [score_paper(profile, paper, scorer.features(paper)) for _, paper in scored[:limit]]
 
 
 def build_digest(
@@ -120,13 +166,14 @@ def build_digest(
     *,
     exclude_ids: frozenset[str] = frozenset(),
     announced: dt.date | None = None,
+    scorer: Scorer | None = None,
 ) -> Digest:
     """The digest one profile picks from a set of papers, minus those already delivered."""
     candidates = [p for p in papers if p.arxiv_id not in exclude_ids]
-    ranked = rank(candidates, profile, options)
+    ranked = rank(candidates, profile, options, scorer, limit=options.max_papers)
     return Digest(
         profile=profile,
-        entries=tuple(ranked[: options.max_papers]),
+        entries=tuple(ranked),
         announced=announced,
         considered=len({p.arxiv_id for p in candidates}),
         options=options,

@@ -46,6 +46,8 @@ def normalise_whitespace(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case and strip accents (Soljačić -> soljacic) and TeX accents (Schr\\"odinger)."""
     text = re.sub(r"\\[\"'`^~=.]\{?([a-zA-Z])\}?", r"\1", text)
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
