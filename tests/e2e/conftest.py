@@ -1,7 +1,7 @@
 """End-to-end fixtures: the fake Discord, a loopback arXiv, and the real bot wired between them.
 
-The two patches that point discord.py at the fake (REST base and gateway URL) live here and
-nowhere else, so a change in discord.py's internals breaks this one place loudly.
+The patches that point discord.py at the fake (REST base and gateway URL) live in the
+`fake_discord` fixture and nowhere else, so a change in discord.py's internals breaks one place loudly.
 """
 
 from __future__ import annotations
@@ -11,22 +11,22 @@ import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 import pytest
 import yarl
 from aiohttp import web
 
-from bot.app import Runtime, build_runtime
-from bot.arxiv_client import ClientSettings
-from bot.config import Settings
-from bot.sources import load_profiles
-from tests.e2e.fake_discord import FakeDiscord
+from tests.e2e.fake_discord import TOKEN, FakeDiscord
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
 
 GUILD = 111
 CHANNELS = [201, 202, 203]
-TOKEN = "fake.discord.token-value"
+READY_TIMEOUT_S = 10.0
+GUILD_READY_TIMEOUT_S = 0.05  # pass to clients under test: discord.py waits this long for guilds
 
 
 class Clock:
@@ -41,12 +41,65 @@ class Clock:
 
 @pytest.fixture
 async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord({GUILD: CHANNELS})
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
-    yield fake
-    await fake.stop()
+    """A fake Discord with one guild and three text channels, and discord.py pointed at it."""
+    assert discord.http.INTERNAL_API_VERSION == 10, "the fake serves /api/v10 and gateway v10"
+    assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY).startswith("wss://gateway.discord.gg")
+    async with FakeDiscord({GUILD: CHANNELS}, token=TOKEN) as fake:
+        # discord.py builds every REST (and interaction webhook) URL from Route.BASE when a Route
+        # is made; a plain Client connects to DEFAULT_GATEWAY without asking /gateway first
+        # (AutoShardedClient asks /gateway/bot, which the fake answers with the same URL).
+        monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+        monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+        yield fake
+        assert not fake.unhandled, f"discord.py called routes the fake lacks: {fake.unhandled}"
+        assert not fake.errors, f"the fake failed on: {fake.errors}"
+
+
+@contextlib.asynccontextmanager
+async def connected(client: discord.Client, token: str = TOKEN,
+                    ready_timeout_s: float = READY_TIMEOUT_S) -> AsyncIterator[discord.Client]:
+    """Log in (setup_hook runs), connect and wait for READY; close the client and its task on exit."""
+    await client.login(token)
+    task = asyncio.create_task(client.connect(reconnect=False), name="discord-connect")
+    ready = asyncio.create_task(client.wait_until_ready(), name="discord-ready")
+    try:
+        done, _ = await asyncio.wait({task, ready}, timeout=ready_timeout_s,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()  # raises what stopped the connection
+            raise RuntimeError("the client disconnected before it was ready")
+        if ready not in done:
+            raise TimeoutError(f"the client was not ready within {ready_timeout_s}s")
+        yield client
+    finally:
+        ready.cancel()
+        await _settle_handlers()
+        await client.close()
+        await asyncio.wait_for(task, 5)  # a clean close returns; anything else is raised here
+
+
+async def _settle_handlers(timeout_s: float = 5.0) -> None:
+    """Let running command and event handlers finish while the fake still answers them."""
+    # discord.py's own task names: app command invocations and dispatched events.
+    prefixes = ("CommandTree-invoker", "discord.py: ")
+    pending = [t for t in asyncio.all_tasks() if t.get_name().startswith(prefixes) and not t.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=timeout_s)
+
+
+ClientRunner = Callable[..., contextlib.AbstractAsyncContextManager[discord.Client]]
+
+
+@pytest.fixture
+def run_client(fake_discord: FakeDiscord) -> ClientRunner:
+    """`async with run_client(client) as client:` runs a discord.Client against the fake Discord."""
+
+    @contextlib.asynccontextmanager
+    async def run(client: discord.Client, *, token: str = TOKEN) -> AsyncIterator[discord.Client]:
+        async with client, connected(client, token):
+            yield client
+
+    return run
 
 
 class FakeArxiv:
@@ -92,12 +145,17 @@ async def fake_arxiv(fixtures_dir: Path) -> AsyncIterator[FakeArxiv]:
     await runner.cleanup()
 
 
-BotFactory = Callable[..., contextlib.AbstractAsyncContextManager[Runtime]]
+BotFactory = Callable[..., "contextlib.AbstractAsyncContextManager[Runtime]"]
 
 
 @pytest.fixture
 def start_bot(fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, tmp_path: Path) -> BotFactory:
     """Run the real bot (store, scheduler, discord.py client) against the fakes."""
+    # Imported here so that the fake's own tests do not depend on the bot importing cleanly.
+    from bot.app import build_runtime
+    from bot.arxiv_client import ClientSettings
+    from bot.config import Settings
+    from bot.sources import load_profiles
 
     @contextlib.asynccontextmanager
     async def run(clock: Clock, *, state: Path | None = None, **settings: Any) -> AsyncIterator[Runtime]:
@@ -105,17 +163,10 @@ def start_bot(fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, tmp_path: Path) 
         client = ClientSettings(rss_base=f"{fake_arxiv.url}/rss/", api_base=f"{fake_arxiv.url}/api/query",
                                 min_interval_s=0.0, retries=1, backoff_s=0.01, timeout_s=5)
         async with build_runtime(config, load_profiles(), clock=clock, client_settings=client,
-                                 guild_ready_timeout=0.05) as runtime:
-            await runtime.bot.login(TOKEN)
-            task = asyncio.create_task(runtime.bot.connect(reconnect=False))
-            await asyncio.wait_for(runtime.bot.wait_until_ready(), 10)
+                                 guild_ready_timeout=GUILD_READY_TIMEOUT_S) as runtime, \
+                connected(runtime.bot):
             if runtime.bot.start_of_day is not None:
-                await asyncio.wait_for(runtime.bot.start_of_day, 10)
-            try:
-                yield runtime
-            finally:
-                await runtime.bot.close()
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(task, 5)
+                await asyncio.wait_for(runtime.bot.start_of_day, READY_TIMEOUT_S)
+            yield runtime
 
     return run

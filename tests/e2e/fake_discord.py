@@ -1,8 +1,8 @@
-"""A small Discord stand-in on 127.0.0.1: the REST routes and gateway events discord.py uses.
+"""A Discord stand-in on 127.0.0.1 that the real discord.py client logs in to, connects to and talks to.
 
-Every request is recorded (with its arrival time) in a list and a queue, so tests await what
-the bot sent instead of sleeping. Channels can be told to answer 403 or 404, and message posts
-can be made to fail after a number of successes, to simulate a crash mid-digest.
+REST lives under /api/v10 and the gateway websocket under /gateway. Every REST request is recorded
+with its arrival time, so tests await what the bot sent instead of sleeping. Failures are scripted
+per test: 403/404 channels, a crash after N messages, 429s and any other status on any route.
 """
 
 from __future__ import annotations
@@ -10,326 +10,730 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
-from dataclasses import dataclass, field
-from typing import Any
+import zlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Self
 
-from aiohttp import WSMsgType, web
-
-APP_ID = 900000000000000001
-BOT_ID = APP_ID
-OWNER_ID = 900000000000000002
-MANAGE_CHANNELS = 1 << 4
-ADMIN_PERMISSIONS = str((1 << 41) - 1)
+from aiohttp import BodyPartReader, WSMsgType, web
 
 Json = dict[str, Any]
+Handler = Callable[["Recorded", Mapping[str, str]], web.Response]
+
+API = "/api/v10"
+APP_ID = 900000000000000001
+BOT_ID = APP_ID  # a bot user shares its application's id
+OWNER_ID = 900000000000000002
+USER_ID = 900000000000000042
+TOKEN = "fake.discord.token-value"
+TIMESTAMP = "2026-01-01T00:00:00+00:00"
+HEARTBEAT_INTERVAL_MS = 41250
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+ADMINISTRATOR = 1 << 3
+MANAGE_CHANNELS = 1 << 4
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+USE_APPLICATION_COMMANDS = 1 << 31
+EVERYONE_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | USE_APPLICATION_COMMANDS
+BOT_PERMISSIONS = EVERYONE_PERMISSIONS | EMBED_LINKS | ATTACH_FILES
+MODERATOR_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_CHANNELS
+
+COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Recorded:
-    """One request the fake received."""
+    """One REST request: `path` is below /api/v10; `at` is `time.perf_counter()` on arrival."""
 
+    seq: int
     method: str
     path: str
-    body: Any
+    query: dict[str, str]
+    body: Any  # decoded JSON (a multipart request's payload_json), else None
     headers: dict[str, str]
-    at: float = field(default_factory=time.perf_counter)
+    at: float
+    files: tuple[str, ...] = ()
 
 
-def _user(user_id: int, name: str, bot: bool = False) -> Json:
-    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
-            "avatar": None, "bot": bot, "flags": 0, "public_flags": 0}
+@dataclass(slots=True)
+class _Fault:
+    method: str
+    path_prefix: str
+    response: Callable[[], web.Response]
+    times: int | None
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    # discord.py only decodes a body whose Content-Type is exactly application/json (no charset).
+# -- payloads ---------------------------------------------------------------------------------
+
+def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    # discord.py decodes a body only if its Content-Type is exactly application/json (no charset).
     return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json"})
+                        headers={"Content-Type": "application/json", **(headers or {})})
 
 
-def _error(status: int, code: int, message: str) -> web.Response:
-    return _json({"code": code, "message": message}, status)
+def _error(status: int, code: int, message: str, errors: Json | None = None) -> web.Response:
+    return _json({"code": code, "message": message, **({"errors": errors} if errors else {})}, status)
+
+
+def user_payload(user_id: int, name: str, *, bot: bool = False) -> Json:
+    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
+            "avatar": None, "bot": bot, "system": False, "flags": 0, "public_flags": 0}
+
+
+def member_payload(user_id: int, permissions: int, roles: Sequence[int] = ()) -> Json:
+    """A guild member; `flags` is required by discord.py, `permissions` only in interactions."""
+    return {"user": user_payload(user_id, f"user{user_id}", bot=user_id == BOT_ID),
+            "roles": [str(r) for r in roles], "joined_at": TIMESTAMP, "deaf": False, "mute": False,
+            "flags": 0, "permissions": str(permissions), "nick": None, "avatar": None, "pending": False}
+
+
+def channel_payload(channel_id: int, guild_id: int) -> Json:
+    return {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": f"channel-{channel_id}",
+            "position": 0, "permission_overwrites": [], "nsfw": False, "topic": None, "parent_id": None,
+            "rate_limit_per_user": 0, "last_message_id": None, "flags": 0}
+
+
+def message_payload(message_id: int, channel_id: int, body: Json, *, kind: int = 0,
+                    flags: int = 0, webhook_id: int | None = None) -> Json:
+    """The message Discord answers with; `allowed_mentions` is what the bot sent (a fake-only key)."""
+    return {"id": str(message_id), "channel_id": str(channel_id), "type": kind,
+            "author": user_payload(BOT_ID, "digest-bot", bot=True), "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [], "components": body.get("components") or [],
+            "attachments": [], "allowed_mentions": body.get("allowed_mentions"), "flags": flags,
+            "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": bool(body.get("tts")),
+            "mention_everyone": False, "mentions": [], "mention_roles": [], "pinned": False,
+            **({"webhook_id": str(webhook_id), "application_id": str(webhook_id)} if webhook_id else {})}
+
+
+def option(name: str, value: Any, kind: int | None = None) -> Json:
+    """A slash-command option value, typed from the Python value unless `kind` is given."""
+    if kind is None:
+        kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else \
+            10 if isinstance(value, float) else 3
+    return {"name": name, "type": kind, "value": value}
+
+
+def _nest(options: list[Json], subcommand: str | None) -> list[Json]:
+    """Wrap options in a subcommand ("sub") or in a group and its subcommand ("group sub")."""
+    names = (subcommand or "").split()
+    if len(names) > 2:
+        raise ValueError(f"a subcommand path has at most two names: {subcommand!r}")
+    kinds = (2, 1) if len(names) == 2 else (1,)
+    for name, kind in reversed(list(zip(names, kinds))):
+        options = [{"type": kind, "name": name, "options": options}]
+    return options
+
+
+def _embed_chars(embed: Json) -> int:
+    fields = embed.get("fields") or []
+    return (len(embed.get("title") or "") + len(embed.get("description") or "")
+            + sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+            + len((embed.get("footer") or {}).get("text") or "")
+            + len((embed.get("author") or {}).get("name") or ""))
+
+
+def message_problem(body: Json) -> str | None:
+    """Why Discord would reject this message body (400 Invalid Form Body), or None."""
+    embeds = body.get("embeds") or []
+    if len(body.get("content") or "") > 2000:
+        return "content: must be 2000 or fewer in length"
+    if len(embeds) > 10:
+        return "embeds: must be 10 or fewer in length"
+    for embed in embeds:
+        if len(embed.get("title") or "") > 256 or len(embed.get("description") or "") > 4096:
+            return "embeds: title over 256 or description over 4096 characters"
+        if len(embed.get("fields") or []) > 25:
+            return "embeds: more than 25 fields"
+    if sum(_embed_chars(e) for e in embeds) > 6000:
+        return "embeds: more than 6000 characters in total"
+    return None
+
+
+def command_problem(command: Json) -> str | None:
+    """Why Discord would reject this application command (400 Invalid Form Body), or None."""
+    if not COMMAND_NAME.match(command.get("name", "")):
+        return f"name {command.get('name')!r} is invalid"
+    if command.get("type", 1) == 1 and not 1 <= len(command.get("description", "")) <= 100:
+        return f"{command['name']}: description must be 1 to 100 characters"
+    options = command.get("options") or []
+    if len(options) > 25:
+        return f"{command['name']}: more than 25 options"
+    return next((p for p in map(command_problem, options) if p), None)
+
+
+# -- the fake ---------------------------------------------------------------------------------
+
+class _GatewaySession:
+    """One websocket client; frames are zlib-stream compressed when the URL asks for it."""
+
+    def __init__(self, ws: web.WebSocketResponse, query: Mapping[str, str]) -> None:
+        self.ws = ws
+        self.sequence = 0
+        self.identified = False
+        self.session_id = ""
+        # zstd-stream (when discord.py finds zstandard) is not produced here; discord.py reads
+        # uncompressed text frames whatever it asked for.
+        self._zlib = zlib.compressobj() if query.get("compress") == "zlib-stream" else None
+
+    async def send(self, payload: Json) -> None:
+        text = json.dumps(payload)
+        if self._zlib is None:
+            await self.ws.send_str(text)
+        else:
+            await self.ws.send_bytes(self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
+
+    async def dispatch(self, event: str, data: Json) -> None:
+        self.sequence += 1
+        await self.send({"op": 0, "t": event, "s": self.sequence, "d": data})
 
 
 class FakeDiscord:
-    """Plays Discord's REST API under /api/v10 and its gateway websocket under /gateway."""
+    """Plays Discord's REST API under /api/v10 and its gateway websocket under /gateway.
 
-    def __init__(self, guilds: dict[int, list[int]] | None = None) -> None:
-        self.guilds = guilds or {}
+    `guilds` maps each guild id to its text channel ids. With a `token`, REST calls and IDENTIFY
+    must carry it (401 / close 4004 otherwise); without one any token is accepted.
+    """
+
+    def __init__(self, guilds: Mapping[int, Sequence[int]] | None = None, *, token: str | None = None,
+                 bot_permissions: int = BOT_PERMISSIONS) -> None:
+        self.guilds = {g: list(chans) for g, chans in (guilds or {}).items()}
+        self.token = token
+        self.bot_permissions = bot_permissions
         self.requests: list[Recorded] = []
-        self._queue: asyncio.Queue[Recorded] = asyncio.Queue()
-        self.commands: dict[str, list[Json]] = {}
-        self.channel_errors: dict[int, int] = {}
-        self.fail_messages_after: int | None = None
-        self.posted: list[Json] = []
-        self.pushed_at: dict[str, float] = {}
-        self._ids = itertools.count(1_000_000_000_000_000_000)
-        self._sockets: list[web.WebSocketResponse] = []
-        self._sequence = 0
-        self._runner: web.AppRunner | None = None
+        self.queue: asyncio.Queue[Recorded] = asyncio.Queue()
+        self.statuses: dict[int, int] = {}  # request seq -> the status the fake answered
+        self.unhandled: list[Recorded] = []  # requests for routes the fake does not know
+        self.errors: list[str] = []  # requests the fake failed to handle
+        self.commands: dict[str, list[Json]] = {}  # "global" or "guild:<id>" -> synced commands
+        self.channel_errors: dict[int, int] = {}  # channel id -> 403 or 404
+        self.fail_messages_after: int | None = None  # channel posts beyond this many fail
+        self.fail_messages_status = 400  # 500/502/504 would make discord.py retry with sleeps
+        self.callback_deadline_s: float | None = 3.0  # Discord forgets an unanswered interaction
+        self.posted: list[Json] = []  # channel messages, in order, edits applied
+        self.pushed_at: dict[str, float] = {}  # interaction id -> perf_counter() when pushed
+        self.interactions: dict[str, Json] = {}
+        self.gateway_queries: list[dict[str, str]] = []
+        self.identifies: list[Json] = []
         self.url = ""
+        self._ids = itertools.count(1_000_000_000_000_000_000)
+        self._bot_roles = {g: next(self._ids) for g in self.guilds}
+        self._faults: list[_Fault] = []
+        self._waiters: list[tuple[Callable[[Recorded], bool], bool, asyncio.Future[Recorded]]] = []
+        self._taken: set[int] = set()
+        self._acknowledged: set[str] = set()
+        self._originals: dict[str, Json] = {}  # interaction token -> original response message
+        self._webhook_messages: dict[str, Json] = {}  # message id -> followup or original
+        self._sessions: list[_GatewaySession] = []
+        self._runner: web.AppRunner | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=ATTACHMENT_SIZE_LIMIT + 2**20)
         app.router.add_get("/gateway", self._gateway)
-        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        routes: list[tuple[str, str, Handler, bool]] = [
+            ("GET", "/users/@me", self._me, True),
+            ("GET", "/oauth2/applications/@me", self._application, True),
+            ("GET", "/gateway", self._gateway_info, False),
+            ("GET", "/gateway/bot", self._gateway_info, True),
+            ("*", "/applications/{app}/commands", self._commands, True),
+            ("*", "/applications/{app}/guilds/{guild}/commands", self._commands, True),
+            ("POST", "/interactions/{id}/{token}/callback", self._callback, False),
+            ("POST", "/webhooks/{app}/{token}", self._followup, False),
+            ("*", "/webhooks/{app}/{token}/messages/{message}", self._webhook_message, False),
+            ("GET", "/channels/{channel}", self._channel, True),
+            ("POST", "/channels/{channel}/typing", self._typing, True),
+            ("POST", "/channels/{channel}/messages", self._post_message, True),
+            ("*", "/channels/{channel}/messages/{message}", self._channel_message, True),
+            ("*", "/{tail:.*}", self._unknown, False),
+        ]
+        for method, path, handler, auth in routes:
+            app.router.add_route(method, API + path, self._endpoint(handler, auth))
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
-        for ws in list(self._sockets):
-            await ws.close()
+        for session in list(self._sessions):
+            await session.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        for _, _, future in self._waiters:
+            future.cancel()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
 
     @property
     def api_base(self) -> str:
-        return f"{self.url}/api/v10"
+        """What `discord.http.Route.BASE` must be to reach this fake."""
+        return f"{self.url}{API}"
 
     @property
     def gateway_url(self) -> str:
         return f"ws://{self.url.removeprefix('http://')}/gateway"
 
+    # -- scripting failures ---------------------------------------------------------------
+
+    def fail_channel(self, channel_id: int, status: int) -> None:
+        """Every call on the channel answers 403 Missing Access or 404 Unknown Channel."""
+        if status not in (403, 404):
+            raise ValueError("a channel fails with 403 or 404")
+        self.channel_errors[channel_id] = status
+
+    def fail(self, method: str, path_prefix: str, status: int, *, code: int = 0, message: str = "",
+             times: int | None = 1, headers: Mapping[str, str] | None = None) -> None:
+        """The next `times` (None: all) matching requests answer this error instead."""
+        def response() -> web.Response:
+            return _json({"code": code, "message": message or f"{status}: scripted"}, status, headers)
+        self._faults.append(_Fault(method, path_prefix, response, times))
+
+    def rate_limit(self, method: str, path_prefix: str, *, retry_after_s: float = 0.01, times: int = 1,
+                   via: bool = True, is_global: bool = False) -> None:
+        """429s; discord.py retries only those with a `Via` header (else: HTTPException)."""
+        body = {"message": "You are being rate limited.", "retry_after": retry_after_s,
+                "global": is_global, "code": 0}
+        headers = {"Retry-After": str(retry_after_s), **({"Via": "1.1 google"} if via else {})}
+        self._faults.append(_Fault(method, path_prefix, lambda: _json(body, 429, headers), times))
+
     # -- what tests await -----------------------------------------------------------------
 
     async def next_request(self, method: str, path_prefix: str, timeout: float = 5.0) -> Recorded:
-        """The next request (from now on in the queue) matching method and path prefix."""
-        async def find() -> Recorded:
-            while True:
-                req = await self._queue.get()
-                if req.method == method and req.path.startswith(path_prefix):
-                    return req
-        return await asyncio.wait_for(find(), timeout)
+        """The earliest matching request not yet returned by `next_request` (waits for one)."""
+        return await self._wait(lambda r: r.method == method and r.path.startswith(path_prefix),
+                                take=True, timeout=timeout, what=f"{method} {path_prefix}")
+
+    async def wait_for(self, predicate: Callable[[Recorded], bool], timeout: float = 5.0) -> Recorded:
+        """The first request, past or future, matching the predicate."""
+        return await self._wait(predicate, take=False, timeout=timeout, what="a matching request")
 
     async def wait_for_callback(self, interaction_id: str, timeout: float = 5.0) -> Recorded:
-        """The callback the bot sent for one interaction."""
-        return await self.wait_for(lambda r: r.path.startswith(f"/interactions/{interaction_id}/"), timeout)
+        """The bot's callback to one interaction; `.body` is what it answered, `.at` when."""
+        prefix = f"/interactions/{interaction_id}/"
+        return await self._wait(lambda r: r.method == "POST" and r.path.startswith(prefix), take=False,
+                                timeout=timeout, what=f"the callback to interaction {interaction_id}")
 
-    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> Recorded:
-        """The first recorded request (past or future) matching the predicate."""
-        async def find() -> Recorded:
-            while True:
-                for req in self.requests:
-                    if predicate(req):
-                        return req
-                await asyncio.sleep(0.005)
-        return await asyncio.wait_for(find(), timeout)
+    async def callback_latency_s(self, interaction_id: str, timeout: float = 5.0) -> float:
+        """Seconds from pushing the interaction to receiving its callback."""
+        record = await self.wait_for_callback(interaction_id, timeout)
+        return record.at - self.pushed_at[interaction_id]
 
     def messages(self, channel_id: int) -> list[Json]:
-        """The messages posted to one channel, in order."""
+        """Messages posted to one channel with POST /channels/{id}/messages, in order."""
         return [m for m in self.posted if m["channel_id"] == str(channel_id)]
 
-    def followups(self) -> list[Recorded]:
-        return [r for r in self.requests if r.method == "POST" and r.path.startswith("/webhooks/")]
+    def followups(self, interaction_id: str | None = None) -> list[Recorded]:
+        """Followup webhook POSTs, for one interaction or all."""
+        token = self.interactions[interaction_id]["token"] if interaction_id else ""
+        return [r for r in self.requests if r.method == "POST" and r.path.startswith("/webhooks/")
+                and r.path.endswith(token)]
 
-    # -- REST -----------------------------------------------------------------------------
+    def original_response(self, interaction_id: str) -> Json | None:
+        """The interaction's original response message, with any edits, if it has one."""
+        return self._originals.get(self.interactions[interaction_id]["token"])
 
-    async def _rest(self, request: web.Request) -> web.Response:
-        path = "/" + request.match_info["tail"]
-        body = await request.json() if request.can_read_body and request.content_type == "application/json" else None
-        if body is None and request.can_read_body and request.content_type.startswith("multipart"):
-            body = await self._multipart_json(request)
-        record = Recorded(request.method, path, body, dict(request.headers))
+    async def _wait(self, predicate: Callable[[Recorded], bool], *, take: bool, timeout: float,
+                    what: str) -> Recorded:
+        for record in self.requests:
+            if predicate(record) and not (take and record.seq in self._taken):
+                if take:
+                    self._taken.add(record.seq)
+                return record
+        future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
+        waiter = (predicate, take, future)
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            seen = "\n".join(f"  {r.method} {r.path}" for r in self.requests[-15:])
+            raise TimeoutError(f"no {what} within {timeout}s; last requests:\n{seen}") from None
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    def _notify(self, record: Recorded) -> None:
+        taken = False
+        for predicate, take, future in list(self._waiters):
+            if future.done() or (take and taken) or not predicate(record):
+                continue
+            future.set_result(record)
+            taken = taken or take
+            if take:
+                self._taken.add(record.seq)
+
+    # -- REST plumbing --------------------------------------------------------------------
+
+    def _endpoint(self, handler: Handler, auth: bool) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def endpoint(request: web.Request) -> web.Response:
+            record = await self._record(request)
+            try:
+                response = self._respond(record, request, handler, auth)
+            except Exception as exc:  # noqa: BLE001 -- a fake bug or a bad request: fail loudly, never 5xx
+                self.errors.append(f"{record.method} {record.path}: {exc!r}")
+                response = _error(400, 0, f"the fake Discord could not handle this: {exc!r}")
+            self.statuses[record.seq] = response.status
+            return response
+        return endpoint
+
+    def _respond(self, record: Recorded, request: web.Request, handler: Handler, auth: bool) -> web.Response:
+        if auth and self.token and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _error(401, 0, "401: Unauthorized")
+        for fault in self._faults:
+            if fault.method in ("*", record.method) and record.path.startswith(fault.path_prefix):
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                return fault.response()
+        return handler(record, request.match_info)
+
+    async def _record(self, request: web.Request) -> Recorded:
+        at = time.perf_counter()
+        body: Any = None
+        files: list[str] = []
+        if request.content_type == "application/json" and request.can_read_body:
+            body = await request.json()
+        elif request.content_type.startswith("multipart/") and request.can_read_body:
+            reader = await request.multipart()
+            async for part in reader:
+                if isinstance(part, BodyPartReader) and part.name == "payload_json":
+                    body = json.loads(await part.text())
+                elif isinstance(part, BodyPartReader):
+                    files.append(part.filename or part.name or "")
+                    await part.read()
+        path = request.path.removeprefix(API)
+        record = Recorded(len(self.requests), request.method, path, dict(request.query), body,
+                          dict(request.headers), at, tuple(files))
         self.requests.append(record)
-        self._queue.put_nowait(record)
-        return self._route(request.method, path.split("/")[1:], body, request)
+        self.queue.put_nowait(record)
+        self._notify(record)
+        return record
 
-    async def _multipart_json(self, request: web.Request) -> Any:
-        reader = await request.multipart()
-        async for part in reader:
-            if getattr(part, "name", None) == "payload_json":
-                return json.loads(await part.text())  # type: ignore[union-attr]
-        return None
+    # -- REST routes ----------------------------------------------------------------------
 
-    def _route(self, method: str, parts: list[str], body: Any, request: web.Request) -> web.Response:
-        head = parts[0] if parts else ""
-        if parts == ["users", "@me"]:
-            return _json(_user(BOT_ID, "digest-bot", bot=True))
-        if parts == ["oauth2", "applications", "@me"]:
-            return _json(self._application())
-        if head == "gateway":
-            return _json({"url": self.gateway_url, "shards": 1,
-                          "session_start_limit": {"total": 1000, "remaining": 1000,
-                                                  "reset_after": 0, "max_concurrency": 1}})
-        if head == "applications":
-            return self._commands(method, parts, body)
-        if head == "interactions":
-            return self._callback(parts, body)
-        if head == "webhooks":
-            return self._webhook(method, parts, body)
-        if head == "channels":
-            return self._channel(method, int(parts[1]), parts[2:], body)
-        return _error(404, 0, f"fake Discord has no route {method} /{'/'.join(parts)}")
+    def _unknown(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        self.unhandled.append(record)
+        return _error(404, 0, f"the fake Discord has no route {record.method} {record.path}")
 
-    def _application(self) -> Json:
-        return {"id": str(APP_ID), "name": "arxiv-digest", "icon": None, "description": "",
-                "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
-                "owner": _user(OWNER_ID, "owner"), "flags": 0, "interactions_endpoint_url": None,
-                "team": None, "summary": "", "rpc_origins": []}
+    def _me(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        return _json({**user_payload(BOT_ID, "digest-bot", bot=True), "verified": True, "mfa_enabled": False})
 
-    def _commands(self, method: str, parts: list[str], body: Any) -> web.Response:
-        scope = "global" if len(parts) == 3 else f"guild:{parts[3]}"
-        if method == "PUT":
-            stored = [{**cmd, "id": str(next(self._ids)), "application_id": str(APP_ID), "version": "1",
-                       "default_member_permissions": cmd.get("default_member_permissions"),
-                       "type": cmd.get("type", 1)} for cmd in body]
-            self.commands[scope] = stored
+    def _application(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        return _json({"id": str(APP_ID), "name": "digest-bot", "icon": None, "description": "",
+                      "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
+                      "owner": user_payload(OWNER_ID, "owner"), "flags": 0, "team": None,
+                      "interactions_endpoint_url": None, "summary": "", "rpc_origins": [],
+                      "bot": user_payload(BOT_ID, "digest-bot", bot=True)})
+
+    def _gateway_info(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        return _json({"url": self.gateway_url, "shards": 1,
+                      "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0,
+                                              "max_concurrency": 1}})
+
+    def _commands(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        scope = f"guild:{params['guild']}" if "guild" in params else "global"
+        if record.method == "PUT":
+            problem = next((p for p in map(command_problem, record.body) if p), None)
+            if problem:
+                return _error(400, 50035, "Invalid Form Body", {"detail": problem})
+            known = {(c["name"], c["type"]): c["id"] for c in self.commands.get(scope, [])}
+            self.commands[scope] = [
+                {**cmd, "type": cmd.get("type", 1), "application_id": str(APP_ID), "version": "1",
+                 "id": known.get((cmd["name"], cmd.get("type", 1))) or str(next(self._ids)),
+                 "default_member_permissions": cmd.get("default_member_permissions"),
+                 **({"guild_id": params["guild"]} if "guild" in params else {})}
+                for cmd in record.body]
+        elif record.method != "GET":
+            return self._unknown(record, params)
         return _json(self.commands.get(scope, []))
 
-    def _callback(self, parts: list[str], body: Json) -> web.Response:
-        interaction_id = parts[1]
+    def _callback(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        interaction_id, body = params["id"], record.body or {}
+        interaction = self.interactions.get(interaction_id)
+        late = self.callback_deadline_s is not None and interaction is not None and \
+            record.at - self.pushed_at[interaction_id] > self.callback_deadline_s
+        if interaction is None or interaction["token"] != params["token"] or late:
+            return _error(404, 10062, "Unknown interaction")
+        if interaction_id in self._acknowledged:
+            return _error(400, 40060, "Interaction has already been acknowledged.")
         data = body.get("data") or {}
-        message = self._message(0, data) if body["type"] in (4, 5) else None
-        flags = data.get("flags", 0) or 0
+        if body["type"] == 8 and len(data.get("choices") or []) > 25:
+            return _error(400, 50035, "Invalid Form Body", {"choices": "must be 25 or fewer"})
+        if body["type"] == 4 and (problem := message_problem(data)):
+            return _error(400, 50035, "Invalid Form Body", {"detail": problem})
+        self._acknowledged.add(interaction_id)
+        flags = data.get("flags") or 0
+        message = None
+        if body["type"] in (4, 5):
+            message = message_payload(next(self._ids), int(interaction["channel_id"]), data, kind=20,
+                                      flags=flags | (LOADING if body["type"] == 5 else 0), webhook_id=APP_ID)
+            self._originals[interaction["token"]] = self._webhook_messages[message["id"]] = message
         return _json({
-            "interaction": {"id": interaction_id, "type": 2, "response_message_id": message and message["id"],
+            "interaction": {"id": interaction_id, "type": interaction["type"],
+                            "response_message_id": message and message["id"],
                             "response_message_loading": body["type"] == 5,
-                            "response_message_ephemeral": bool(flags & 64)},
+                            "response_message_ephemeral": bool(flags & EPHEMERAL)},
             "resource": {"type": body["type"], **({"message": message} if message else {})},
         })
 
-    def _webhook(self, method: str, parts: list[str], body: Any) -> web.Response:
-        return _json(self._message(0, body or {}))
+    def _interaction_for(self, token: str) -> Json | None:
+        return next((i for i in self.interactions.values() if i["token"] == token), None)
 
-    def _channel(self, method: str, channel_id: int, rest: list[str], body: Any) -> web.Response:
+    def _followup(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        interaction = self._interaction_for(params["token"])
+        if interaction is None or interaction["id"] not in self._acknowledged:
+            return _error(404, 10015, "Unknown Webhook")
+        body = record.body or {}
+        if problem := message_problem(body):
+            return _error(400, 50035, "Invalid Form Body", {"detail": problem})
+        message = message_payload(next(self._ids), int(interaction["channel_id"]), body, kind=20,
+                                  flags=body.get("flags") or 0, webhook_id=APP_ID)
+        self._webhook_messages[message["id"]] = message
+        return _json(message)
+
+    def _webhook_message(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        token, message_id = params["token"], params["message"]
+        message = self._originals.get(token) if message_id == "@original" else \
+            self._webhook_messages.get(message_id)
+        if self._interaction_for(token) is None:
+            return _error(404, 10015, "Unknown Webhook")
+        if message is None:
+            return _error(404, 10008, "Unknown Message")
+        return self._message_call(record, message, lambda: self._webhook_messages.pop(message["id"]))
+
+    def _message_call(self, record: Recorded, message: Json, delete: Callable[[], object]) -> web.Response:
+        if record.method == "GET":
+            return _json(message)
+        if record.method == "DELETE":
+            delete()
+            return web.Response(status=204)
+        if record.method != "PATCH":
+            return self._unknown(record, {})
+        body = record.body or {}
+        if problem := message_problem({**message, **body}):
+            return _error(400, 50035, "Invalid Form Body", {"detail": problem})
+        for key in ("content", "embeds", "components", "allowed_mentions"):
+            if key in body:
+                message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        message["flags"] = (message["flags"] & ~LOADING) | (body.get("flags") or 0)
+        message["edited_timestamp"] = TIMESTAMP
+        return _json(message)
+
+    def _channel_error(self, channel_id: int) -> web.Response | None:
         status = self.channel_errors.get(channel_id)
-        if status == 404 or not any(channel_id in chans for chans in self.guilds.values()):
+        if status == 404 or self._guild_of(channel_id) is None:
             return _error(404, 10003, "Unknown Channel")
         if status == 403:
             return _error(403, 50001, "Missing Access")
-        if method == "GET" and not rest:
-            return _json(self._channel_payload(channel_id))
-        if method == "POST" and rest == ["messages"]:
-            if self.fail_messages_after is not None and len(self.posted) >= self.fail_messages_after:
-                return _error(400, 0, "simulated crash: the bot stops here")
-            message = self._message(channel_id, body)
-            self.posted.append(message)
-            return _json(message)
-        return _error(404, 0, "no such channel route in the fake")
+        return None
 
-    def _message(self, channel_id: int, body: Json) -> Json:
-        return {"id": str(next(self._ids)), "channel_id": str(channel_id), "type": 0,
-                "author": _user(BOT_ID, "digest-bot", bot=True), "content": body.get("content") or "",
-                "embeds": body.get("embeds") or [], "allowed_mentions": body.get("allowed_mentions"),
-                "flags": body.get("flags", 0) or 0, "timestamp": "2026-01-01T00:00:00+00:00",
-                "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
-                "mention_roles": [], "attachments": [], "pinned": False, "components": []}
+    def _channel(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        channel_id = int(params["channel"])
+        guild_id = self._guild_of(channel_id)
+        if (error := self._channel_error(channel_id)) or guild_id is None:
+            return error or _error(404, 10003, "Unknown Channel")
+        return _json(channel_payload(channel_id, guild_id))
 
-    def _guild_of(self, channel_id: int) -> int:
-        return next(g for g, chans in self.guilds.items() if channel_id in chans)
+    def _typing(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        return self._channel_error(int(params["channel"])) or web.Response(status=204)
 
-    def _channel_payload(self, channel_id: int) -> Json:
-        return {"id": str(channel_id), "type": 0, "name": f"papers-{channel_id % 1000}",
-                "guild_id": str(self._guild_of(channel_id)), "position": 0,
-                "permission_overwrites": [], "nsfw": False, "topic": None, "parent_id": None,
-                "rate_limit_per_user": 0, "last_message_id": None, "flags": 0}
+    def _post_message(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        channel_id = int(params["channel"])
+        if error := self._channel_error(channel_id):
+            return error
+        if self.fail_messages_after is not None and len(self.posted) >= self.fail_messages_after:
+            return _error(self.fail_messages_status, 0, "simulated crash: no more messages")
+        body = record.body or {}
+        if not (body.get("content") or body.get("embeds") or record.files):
+            return _error(400, 50006, "Cannot send an empty message")
+        if problem := message_problem(body):
+            return _error(400, 50035, "Invalid Form Body", {"detail": problem})
+        message = message_payload(next(self._ids), channel_id, body, flags=body.get("flags") or 0)
+        self.posted.append(message)
+        return _json(message)
+
+    def _channel_message(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
+        channel_id = int(params["channel"])
+        if error := self._channel_error(channel_id):
+            return error
+        message = next((m for m in self.messages(channel_id) if m["id"] == params["message"]), None)
+        if message is None:
+            return _error(404, 10008, "Unknown Message")
+        return self._message_call(record, message, lambda: self.posted.remove(message))
 
     # -- gateway --------------------------------------------------------------------------
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._sockets.append(ws)
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
+        self.gateway_queries.append(dict(request.query))
+        if request.query.get("v") != "10" or request.query.get("encoding", "json") != "json":
+            await ws.close(code=4012, message=b"the fake speaks gateway v10 with JSON only")
+            return ws
+        session = _GatewaySession(ws, request.query)
+        self._sessions.append(session)
         try:
+            await session.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
             async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
+                if msg.type is not WSMsgType.TEXT:
                     continue
-                payload = json.loads(msg.data)
-                if payload["op"] == 1:
-                    await ws.send_json({"op": 11})
-                elif payload["op"] == 2:
-                    await self._ready(ws)
+                try:
+                    await self._on_frame(session, json.loads(msg.data))
+                except Exception as exc:  # noqa: BLE001 -- keep the session; the fixture reports it
+                    self.errors.append(f"gateway frame {msg.data[:200]}: {exc!r}")
         finally:
-            self._sockets.remove(ws)
+            self._sessions.remove(session)
         return ws
 
-    async def _dispatch(self, ws: web.WebSocketResponse, event: str, data: Json) -> None:
-        self._sequence += 1
-        await ws.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
+    async def _on_frame(self, session: _GatewaySession, frame: Json) -> None:
+        op: Any = frame.get("op")
+        data: Any = frame.get("d")
+        if op == 1:
+            await session.send({"op": 11})
+        elif op == 2:
+            self.identifies.append(data)
+            if self.token and data.get("token") != self.token:
+                await session.ws.close(code=4004, message=b"Authentication failed.")
+                return
+            await self._ready(session, data.get("shard") or [0, 1])
+        elif op == 6:
+            if data.get("session_id") == session.session_id:
+                await session.dispatch("RESUMED", {})
+            else:
+                await session.send({"op": 9, "d": False})
+        elif op == 8:
+            await session.dispatch("GUILD_MEMBERS_CHUNK", {
+                "guild_id": str(data["guild_id"]), "members": [self._bot_member(int(data["guild_id"]))],
+                "chunk_index": 0, "chunk_count": 1, "not_found": [], "nonce": data.get("nonce")})
 
-    async def _ready(self, ws: web.WebSocketResponse) -> None:
-        await self._dispatch(ws, "READY", {
-            "v": 10, "user": _user(BOT_ID, "digest-bot", bot=True), "session_id": "fake-session",
-            "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+    async def _ready(self, session: _GatewaySession, shard: list[int]) -> None:
+        session.session_id = f"fake-session-{next(self._ids)}"
+        await session.dispatch("READY", {
+            "v": 10, "user": {**user_payload(BOT_ID, "digest-bot", bot=True), "verified": True},
+            "session_id": session.session_id, "resume_gateway_url": self.gateway_url, "shard": shard,
             "application": {"id": str(APP_ID), "flags": 0},
             "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "private_channels": [], "relationships": [], "user_settings": {},
         })
-        for guild_id, channels in self.guilds.items():
-            await self._dispatch(ws, "GUILD_CREATE", self._guild_payload(guild_id, channels))
+        session.identified = True
+        for guild_id in self.guilds:
+            await session.dispatch("GUILD_CREATE", self._guild_payload(guild_id))
 
-    def _member(self, user_id: int, permissions: str) -> Json:
-        return {"user": _user(user_id, f"user{user_id}", bot=user_id == BOT_ID), "roles": [],
-                "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0,
-                "permissions": permissions, "nick": None, "avatar": None, "pending": False}
+    def _bot_member(self, guild_id: int) -> Json:
+        return member_payload(BOT_ID, self.bot_permissions, [self._bot_roles[guild_id]])
 
-    def _guild_payload(self, guild_id: int, channels: list[int]) -> Json:
-        everyone = {"id": str(guild_id), "name": "@everyone", "permissions": ADMIN_PERMISSIONS,
-                    "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
-                    "flags": 0}
+    def _guild_payload(self, guild_id: int) -> Json:
+        def role(role_id: int, name: str, permissions: int, position: int, managed: bool) -> Json:
+            return {"id": str(role_id), "name": name, "permissions": str(permissions), "position": position,
+                    "color": 0, "colors": {"primary_color": 0}, "hoist": False, "managed": managed,
+                    "mentionable": False, "flags": 0, "icon": None, "unicode_emoji": None}
+        members = [self._bot_member(guild_id)]
         return {
             "id": str(guild_id), "name": f"guild {guild_id}", "icon": None, "owner_id": str(OWNER_ID),
-            "roles": [everyone], "emojis": [], "stickers": [], "features": [], "member_count": 2,
-            "members": [self._member(BOT_ID, ADMIN_PERMISSIONS)], "presences": [], "voice_states": [],
-            "channels": [{k: v for k, v in self._channel_payload(c).items() if k != "guild_id"}
-                         for c in channels],
-            "threads": [], "unavailable": False, "large": False, "verification_level": 0,
+            "roles": [role(guild_id, "@everyone", EVERYONE_PERMISSIONS, 0, False),
+                      role(self._bot_roles[guild_id], "digest-bot", self.bot_permissions, 1, True)],
+            "channels": [channel_payload(c, guild_id) for c in self.guilds[guild_id]],
+            "members": members, "member_count": len(members),  # all present, so no chunking
+            "emojis": [], "stickers": [], "features": [], "presences": [], "voice_states": [],
+            "threads": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+            "unavailable": False, "large": False, "joined_at": TIMESTAMP, "verification_level": 0,
             "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
             "premium_tier": 0, "preferred_locale": "en-US", "nsfw_level": 0, "system_channel_flags": 0,
-            "joined_at": "2026-01-01T00:00:00+00:00",
+            "system_channel_id": None, "afk_channel_id": None, "afk_timeout": 300, "application_id": None,
         }
 
-    async def push_interaction(self, data: Json, *, kind: int = 2, guild_id: int, channel_id: int,
-                               user_id: int = 42, permissions: int = MANAGE_CHANNELS) -> str:
-        """Push an INTERACTION_CREATE to every connected client; returns the interaction id."""
+    def _guild_of(self, channel_id: int) -> int | None:
+        return next((g for g, chans in self.guilds.items() if channel_id in chans), None)
+
+    # -- pushing events -------------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: Json) -> None:
+        """Send a dispatch event to every identified gateway session (at least one must exist)."""
+        sessions = [s for s in self._sessions if s.identified]
+        if not sessions:
+            raise RuntimeError(f"no client is connected to the fake gateway to receive {event}")
+        for session in sessions:
+            await session.dispatch(event, data)
+
+    def interaction_payload(self, data: Json, *, kind: int = 2, guild_id: int | None = None,
+                            channel_id: int | None = None, user_id: int = USER_ID,
+                            permissions: int = MODERATOR_PERMISSIONS, dm: bool = False,
+                            locale: str = "en-US") -> Json:
+        """An INTERACTION_CREATE payload; guild ones carry `guild_id` on top and in `data`."""
         interaction_id = str(next(self._ids))
-        payload = {
-            "id": interaction_id, "application_id": str(APP_ID), "type": kind,
-            "token": f"token-{interaction_id}", "version": 1, "data": {**data, "guild_id": str(guild_id)},
-            "guild_id": str(guild_id), "channel_id": str(channel_id),
-            "channel": self._channel_payload(channel_id),
-            "member": self._member(user_id, str(permissions)), "app_permissions": ADMIN_PERMISSIONS,
-            "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {"0": str(guild_id)}, "context": 0,
-            "attachment_size_limit": 8388608,
-        }
-        self.pushed_at[interaction_id] = time.perf_counter()
-        for ws in self._sockets:
-            await self._dispatch(ws, "INTERACTION_CREATE", payload)
-        return interaction_id
+        base = {"id": interaction_id, "application_id": str(APP_ID), "type": kind, "version": 1,
+                "token": f"token-{interaction_id}", "locale": locale, "entitlements": [],
+                "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+                "app_permissions": str(self.bot_permissions | EVERYONE_PERMISSIONS)}
+        if dm:
+            channel_id = channel_id or USER_ID + 1
+            return {**base, "data": data, "channel_id": str(channel_id), "context": 1,
+                    "channel": {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0,
+                                "recipients": [user_payload(user_id, f"user{user_id}")]},
+                    "user": user_payload(user_id, f"user{user_id}"),
+                    "authorizing_integration_owners": {"0": "0"}}
+        guild_id = guild_id or next(iter(self.guilds))
+        channel_id = channel_id or self.guilds[guild_id][0]
+        return {**base, "data": {**data, "guild_id": str(guild_id)}, "guild_id": str(guild_id),
+                "channel_id": str(channel_id), "context": 0, "guild_locale": "en-US",
+                "channel": {**channel_payload(channel_id, guild_id), "permissions": str(permissions)},
+                "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+                "member": member_payload(user_id, permissions),
+                "authorizing_integration_owners": {"0": str(guild_id)}}
+
+    async def push_interaction(self, data: Json, *, kind: int = 2, guild_id: int | None = None,
+                               channel_id: int | None = None, user_id: int = USER_ID,
+                               permissions: int = MODERATOR_PERMISSIONS, dm: bool = False) -> str:
+        """Push an INTERACTION_CREATE (see `interaction_payload`); returns the interaction id."""
+        payload = self.interaction_payload(data, kind=kind, guild_id=guild_id, channel_id=channel_id,
+                                           user_id=user_id, permissions=permissions, dm=dm)
+        self.interactions[payload["id"]] = payload
+        self.pushed_at[payload["id"]] = time.perf_counter()
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return str(payload["id"])
 
     def command_id(self, name: str) -> str:
-        for commands in self.commands.values():
-            for cmd in commands:
-                if cmd["name"] == name:
-                    return str(cmd["id"])
-        return "0"
+        """The id Discord gave the synced command (any scope); "0" if it was never synced."""
+        ids = (c["id"] for cmds in self.commands.values() for c in cmds if c["name"] == name)
+        return str(next(ids, "0"))
 
-    async def slash(self, name: str, options: list[Json] | None = None, *, guild_id: int, channel_id: int,
-                    subcommand: str | None = None, permissions: int = MANAGE_CHANNELS,
-                    user_id: int = 42) -> str:
-        """Push a slash command (optionally a subcommand of a group) with its options."""
-        opts = [{"type": 1, "name": subcommand, "options": options or []}] if subcommand else options or []
-        data = {"id": self.command_id(name), "name": name, "type": 1, "options": opts}
-        return await self.push_interaction(data, guild_id=guild_id, channel_id=channel_id,
-                                           permissions=permissions, user_id=user_id)
+    async def slash_command(self, name: str, options: Sequence[Json] = (), *, guild_id: int | None = None,
+                            channel_id: int | None = None, user_id: int = USER_ID,
+                            permissions: int = MODERATOR_PERMISSIONS, subcommand: str | None = None,
+                            dm: bool = False) -> str:
+        """Push a slash command; `subcommand` is "sub" or "group sub". Returns the interaction id.
 
-    async def autocomplete(self, name: str, option: str, value: str, *, guild_id: int, channel_id: int,
-                           subcommand: str | None = None) -> str:
-        """Push an autocomplete request for one focused string option."""
-        focused = [{"type": 3, "name": option, "value": value, "focused": True}]
-        opts = [{"type": 1, "name": subcommand, "options": focused}] if subcommand else focused
-        data = {"id": self.command_id(name), "name": name, "type": 1, "options": opts}
-        return await self.push_interaction(data, kind=4, guild_id=guild_id, channel_id=channel_id)
+        Guild and channel default to the first configured ones; `dm=True` invokes it in a DM instead.
+        """
+        data = {"id": self.command_id(name), "name": name, "type": 1,
+                "options": _nest(list(options), subcommand)}
+        return await self.push_interaction(data, guild_id=guild_id, channel_id=channel_id, user_id=user_id,
+                                           permissions=permissions, dm=dm)
 
+    slash = slash_command
 
-def option(name: str, value: Any) -> Json:
-    """A slash-command option value, typed from the Python value."""
-    kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 10 if isinstance(value, float) else 3
-    return {"name": name, "type": kind, "value": value}
+    async def autocomplete(self, name: str, option_name: str, value: str, *, options: Sequence[Json] = (),
+                           guild_id: int | None = None, channel_id: int | None = None,
+                           user_id: int = USER_ID, permissions: int = MODERATOR_PERMISSIONS,
+                           subcommand: str | None = None, dm: bool = False) -> str:
+        """Push an autocomplete (type 4) for one focused string option, beside already-filled `options`."""
+        focused = {"type": 3, "name": option_name, "value": value, "focused": True}
+        data = {"id": self.command_id(name), "name": name, "type": 1,
+                "options": _nest([*options, focused], subcommand)}
+        return await self.push_interaction(data, kind=4, guild_id=guild_id, channel_id=channel_id,
+                                           user_id=user_id, permissions=permissions, dm=dm)
