@@ -17,6 +17,7 @@ from bot import sources
 from bot.arxiv_client import ArxivUnavailableError, ClientSettings
 from bot.config import ConfigError
 from digest.arxiv_id import BadArxivIdError
+from digest.background import BackgroundDataError, background_to_json, weigh_profiles
 from digest.catalog import UnknownProfileError, find_profile
 from digest.corpus import CorpusFormatError
 from digest.feed import FeedError, select_papers
@@ -34,6 +35,7 @@ USER_ERRORS = (
     UnknownProfileError,
     CorpusFormatError,
     ProfileDataError,
+    BackgroundDataError,
     FeedError,
     BadArxivIdError,
     ArxivUnavailableError,
@@ -49,19 +51,32 @@ def cmd_learn(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [sources.default_corpus_path()]
     started = time.perf_counter()
     corpus, counts = sources.read_corpus(paths)
-    profiles = calibrate(learn_profiles(corpus), corpus)
+    background = (sources.read_background(Path(p) for p in args.background) if args.background
+                  else sources.shipped_background())
+    profiles = calibrate(weigh_profiles(learn_profiles(corpus), corpus, background), corpus)
     elapsed = time.perf_counter() - started
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(profiles_to_json(profiles), encoding="utf-8")
+    _write(Path(args.output), profiles_to_json(profiles))
     for name, count in counts.items():
         print(f"  {name}: {count} papers", file=sys.stderr)
     print(
-        f"Learned {len(profiles)} profiles from {len(corpus)} unique papers in {elapsed:.2f} s "
-        f"-> {out}",
+        f"Learned {len(profiles)} profiles from {len(corpus)} unique papers, weighed against "
+        f"{background.papers} background papers, in {elapsed:.2f} s -> {args.output}",
         file=sys.stderr,
     )
     return 0
+
+
+def cmd_background(args: argparse.Namespace) -> int:
+    background = sources.read_background(Path(p) for p in args.paths)
+    _write(Path(args.output), background_to_json(background))
+    print(f"Counted {len(background.df)} terms in {background.papers} papers "
+          f"({', '.join(background.sources)}) -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -131,7 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="corpus files or folders (default: $ARXIV_DIGEST_CORPUS or ../shared/corpus)")
     learn.add_argument("-o", "--output", default="profiles.json",
                        help="where to write the profiles JSON (default: ./profiles.json)")
+    learn.add_argument("--background", nargs="+", metavar="LISTING",
+                       help="saved listings (.jsonl, .xml or folders) to weigh terms against "
+                            "(default: the shipped background statistics)")
     learn.set_defaults(func=cmd_learn)
+
+    background = sub.add_parser(
+        "background", help="count what arXiv at large writes in saved listings, for learn")
+    background.add_argument("paths", nargs="+", metavar="LISTING",
+                            help="background listings (.jsonl), saved feeds (.xml) or folders")
+    background.add_argument("-o", "--output", default="background.json",
+                            help="where to write the statistics (default: ./background.json)")
+    background.set_defaults(func=cmd_background)
 
     profiles = sub.add_parser("profiles", help="list the profiles, or show one in full")
     profiles.add_argument("slug", nargs="?", help="a profile slug to show in full")

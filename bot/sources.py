@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.arxiv_client import ArxivClient, ClientSettings
+from digest.background import Background, background_from_json, background_from_papers
 from digest.corpus import dedupe_papers, parse_corpus_text
 from digest.feed import parse_background_jsonl, parse_feed
 from digest.models import CorpusPaper, FeedBatch, Paper, Profile
@@ -30,20 +31,26 @@ class InputError(Exception):
     """An input file or folder is missing or unreadable."""
 
 
-def corpus_files(paths: Iterable[Path]) -> list[Path]:
-    """The corpus text files named, folders expanded to their *.txt files in name order."""
+def _expand(paths: Iterable[Path], suffixes: tuple[str, ...], what: str) -> list[Path]:
+    """The files named, folders expanded to their files with these suffixes, in name order."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.txt") if p.name.lower() != "readme.txt")
+            found = sorted(p for p in path.iterdir()
+                           if p.suffix in suffixes and p.name.lower() != "readme.txt")
             if not found:
-                raise InputError(f"{path}: no .txt corpus files in this folder")
+                raise InputError(f"{path}: no {' or '.join(suffixes)} {what} in this folder")
             files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
             raise InputError(f"{path}: no such file or folder")
     return files
+
+
+def corpus_files(paths: Iterable[Path]) -> list[Path]:
+    """The corpus text files named, folders expanded to their *.txt files in name order."""
+    return _expand(paths, (".txt",), "corpus files")
 
 
 def read_corpus(paths: Iterable[Path]) -> tuple[list[CorpusPaper], dict[str, int]]:
@@ -65,6 +72,24 @@ def default_corpus_path() -> Path:
 def shipped_profiles_text() -> str:
     """The learned profiles that ship inside the package."""
     return (importlib.resources.files("digest") / "data" / "profiles.json").read_text("utf-8")
+
+
+def shipped_background() -> Background:
+    """The background statistics that ship inside the package: what arXiv at large writes."""
+    text = (importlib.resources.files("digest") / "data" / "background.json").read_text("utf-8")
+    return background_from_json(text)
+
+
+def listing_files(paths: Iterable[Path]) -> list[Path]:
+    """The saved listings named (.jsonl background files, .xml feeds), folders expanded."""
+    return _expand(paths, (".jsonl", ".xml"), "listings")
+
+
+def read_background(paths: Iterable[Path]) -> Background:
+    """Background statistics counted from saved listings or feeds."""
+    files = listing_files(paths)
+    papers = [paper for file in files for paper in papers_from_file(file).papers]
+    return background_from_papers(papers, [file.name for file in files])
 
 
 def load_profiles(path: Path | None = None) -> list[Profile]:

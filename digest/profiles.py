@@ -1,162 +1,378 @@
-"""Learning topic profiles from a corpus, and their JSON form.
+"""Learning topic profiles from a corpus of abstracts, and reading and writing them as JSON.
 
-Topics are found by non-negative matrix factorisation of the corpus's TF-IDF matrix (title
-counted twice); each topic keeps the papers it explains best. Tiny topics are dissolved into
-their papers' next-best topics and near-duplicate topics are merged, so every profile is a
-distinct, populated theme. A profile's terms are its topic's term loadings, strongest first.
+Topics are spectral clusters of a paper-similarity graph, merged when alike and dissolved when small
+or unfocused; each is named by its most characteristic phrase and weighted by distinctiveness.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from digest.models import CorpusPaper, Exemplar, Profile, Term
 from digest.text import ngrams, surface_forms
 
-N_TOPICS = 36
-MIN_PAPERS = 6
-MERGE_COSINE = 0.35
-MAX_TERMS = 80
-MAX_ALL_TERMS = 300
-MIN_TERM_WEIGHT = 0.03
+SEED = 0
+N_CLUSTERS = 45  # raw clusters, before merging and dissolving
+MAX_TOPICS = 40
+LSA_DIMS = 100
+GRAPH_NEIGHBOURS = 10
+PURITY_NEIGHBOURS = 5
+MIN_DF = 2
+MAX_DF = 0.3
+MIN_SIZE = 5
+MIN_FOCUS = 0.4
+MIN_COVERAGE = 0.25
+MIN_PURITY = 0.3
+MERGE_COSINE = 0.6
+JOIN_COSINE = 0.4
+PHRASE_BONUS = 1.3
+EXTEND_SHARE = 0.75
+MAX_TERMS = 100
+MAX_ALL_TERMS = 120
+ALL_TERMS_PER_TOPIC = 3
 N_EXEMPLARS = 10
 ALL_SLUG = "all"
-DANGLING_WORDS = frozenset({"neural", "deep", "convolutional", "recurrent", "graph", "quantum", "machine"})
 JSON_VERSION = 1
 
+if TYPE_CHECKING:
+    from scipy import sparse
+
 Matrix = NDArray[np.float64]
+Labels = NDArray[np.int64]
+Mask = NDArray[np.bool_]
 
 
 class ProfileDataError(ValueError):
-    """A profiles document that cannot be read."""
+    """A profiles JSON document that is malformed or of an unknown version."""
 
 
-def _documents(papers: Sequence[CorpusPaper]) -> list[str]:
-    return [f"{p.title}. {p.title}. {p.abstract}" for p in papers]
+class CorpusTooSmallError(ValueError):
+    """A corpus with too few papers, or too few shared terms, to find topics in."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Corpus:
+    """The corpus as matrices, with what naming needs: phrase indexes and each paper's 4-grams."""
+
+    tfidf: sparse.csr_matrix
+    present: sparse.csr_matrix  # term in title or abstract
+    title_present: sparse.csr_matrix
+    embedding: Matrix  # unit-length LSA rows
+    neighbours: NDArray[np.int64]  # each paper's nearest papers by TF-IDF cosine
+    vocab: list[str]
+    by_head: dict[str, tuple[int, ...]]  # phrases by all but their last word
+    by_tail: dict[str, tuple[int, ...]]  # phrases by all but their first word
+    quads: list[frozenset[str]]
 
 
 def learn_profiles(papers: Sequence[CorpusPaper]) -> list[Profile]:
-    """Topic profiles discovered in a corpus, plus the whole-corpus profile `all` first."""
-    if len(papers) < MIN_PAPERS:
-        raise ValueError(f"a corpus needs at least {MIN_PAPERS} papers to learn from")
-    vectorizer = TfidfVectorizer(analyzer=ngrams, min_df=2, max_df=0.25, sublinear_tf=True)
-    tfidf = vectorizer.fit_transform(_documents(papers))
+    """Topic profiles discovered in a corpus, with the whole-corpus profile `all` first."""
+    if len(papers) < 2 * MIN_SIZE:
+        raise CorpusTooSmallError(f"need at least {2 * MIN_SIZE} papers, got {len(papers)}")
+    papers = sorted(papers, key=lambda p: (p.title, p.abstract, p.source))  # input order is moot
+    for module in ("sklearn.cluster", "sklearn.decomposition", "sklearn.feature_extraction.text"):
+        import_module(module)  # imported here, so reading profiles needs no scikit-learn
+    from threadpoolctl import threadpool_limits
+
+    # One thread, for the same floats on every run; it limits only libraries already loaded.
+    with threadpool_limits(limits=1):
+        corpus = _analyse(papers)
+        labels = _settle(corpus, _cluster(corpus))
+    forms = _display_forms(papers)
+    groups = np.unique(labels[labels >= 0])
+    topics = sorted(
+        (_topic_profile(papers, corpus, labels == g, forms) for g in groups),
+        key=lambda p: (-p.size, p.slug),
+    )
+    return [_all_profile(papers, corpus, topics), *_unique_slugs(topics)]
+
+
+def _analyse(papers: Sequence[CorpusPaper]) -> _Corpus:
+    from scipy import sparse
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    grams = [ngrams(f"{p.title}. {p.title}. {p.abstract}", max_n=4) for p in papers]
+    vectorizer = TfidfVectorizer(
+        analyzer=_up_to_trigrams, min_df=MIN_DF, max_df=MAX_DF, sublinear_tf=True, dtype=np.float64
+    )
+    try:  # the title is counted twice: it is the paper's own summary
+        tfidf = sparse.csr_matrix(vectorizer.fit_transform(grams))
+    except ValueError as exc:  # every term pruned by min_df/max_df
+        raise CorpusTooSmallError(f"no terms shared by enough papers ({exc})") from None
     vocab = [str(t) for t in vectorizer.get_feature_names_out()]
-    n_topics = min(N_TOPICS, max(2, len(papers) // (2 * MIN_PAPERS)))
-    model = NMF(n_topics, init="nndsvda", random_state=0, max_iter=400)
-    weights = np.asarray(model.fit_transform(tfidf), dtype=np.float64)
-    loadings = np.asarray(model.components_, dtype=np.float64)
-    topics = _settle_topics(weights, loadings)
-    forms = _surface_forms(papers)
-    profiles = [_profile(papers, weights, loadings, topic, members, vocab, forms)
-                for topic, members in topics]
-    profiles = _unique_slugs(sorted(profiles, key=lambda p: (-p.size, p.slug)))
-    blend = sum((len(members) / len(papers)) * _unit(loadings[topic].sum(axis=0)) ** 2
-                for topic, members in topics)
-    return [_all_profile(papers, tfidf, np.asarray(blend), vocab, forms), *profiles]
-
-
-def _unit(vector: Matrix) -> Matrix:
-    return vector / (float(vector.max()) or 1.0)
-
-
-def _settle_topics(weights: Matrix, loadings: Matrix) -> list[tuple[list[int], list[int]]]:
-    """(topic indices merged, member papers) for each surviving topic."""
-    groups = [[k] for k in range(loadings.shape[0])]
-    while True:
-        scores = np.stack([weights[:, g].sum(axis=1) for g in groups], axis=1)
-        labels = scores.argmax(axis=1)
-        sizes = np.bincount(labels, minlength=len(groups))
-        smallest = int(sizes.argmin())
-        if sizes[smallest] < MIN_PAPERS and len(groups) > 1:
-            del groups[smallest]
-            continue
-        pair = _closest_pair(groups, loadings)
-        if pair is None:
-            break
-        a, b = pair
-        groups[a] = sorted(groups[a] + groups[b])
-        del groups[b]
-    return [(g, [int(i) for i in np.flatnonzero(labels == n)]) for n, g in enumerate(groups)]
-
-
-def _closest_pair(groups: list[list[int]], loadings: Matrix) -> tuple[int, int] | None:
-    vectors = np.stack([loadings[g].sum(axis=0) for g in groups])
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
-    sims = vectors @ vectors.T
-    np.fill_diagonal(sims, 0.0)
-    a, b = np.unravel_index(int(sims.argmax()), sims.shape)
-    return (int(min(a, b)), int(max(a, b))) if sims[a, b] >= MERGE_COSINE else None
-
-
-def _surface_forms(papers: Sequence[CorpusPaper]) -> dict[str, str]:
-    """The most common way each n-gram key is written in the corpus."""
-    counts: dict[str, Counter[str]] = {}
-    for paper in papers:
-        for key, form in surface_forms(f"{paper.title}. {paper.abstract}"):
-            counts.setdefault(key, Counter())[form if form.isupper() else form.lower()] += 1
-    return {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for k, c in counts.items()}
-
-
-def _terms(vector: Matrix, vocab: Sequence[str], forms: dict[str, str],
-           limit: int = MAX_TERMS) -> tuple[Term, ...]:
-    order = np.argsort(-vector, kind="stable")[:limit]
-    top = float(vector[order[0]]) or 1.0
-    return tuple(Term(vocab[i], forms.get(vocab[i], vocab[i]), round(float(vector[i]) / top, 4))
-                 for i in order if vector[i] / top >= MIN_TERM_WEIGHT)
-
-
-def _profile(papers: Sequence[CorpusPaper], weights: Matrix, loadings: Matrix, topic: list[int],
-             members: list[int], vocab: Sequence[str], forms: dict[str, str]) -> Profile:
-    terms = _terms(loadings[topic].sum(axis=0), vocab, forms)
-    defining = _defining_term(terms)
-    strength = weights[members][:, topic].sum(axis=1)
-    best = [members[i] for i in np.argsort(-strength, kind="stable")[:N_EXEMPLARS]]
-    return Profile(
-        slug=_slug(defining.text), name=_display_name(defining.text), terms=terms,
-        exemplars=tuple(Exemplar(papers[i].title, papers[i].arxiv_id) for i in best),
-        size=len(members),
+    titles = CountVectorizer(analyzer=ngrams, vocabulary=vocab, binary=True)
+    svd = TruncatedSVD(min(LSA_DIMS, min(tfidf.shape) - 1), algorithm="arpack", random_state=SEED)
+    similarity = (tfidf @ tfidf.T).toarray()
+    np.fill_diagonal(similarity, -1.0)
+    return _Corpus(
+        tfidf=tfidf,
+        present=sparse.csr_matrix((tfidf > 0).astype(np.float64)),
+        title_present=sparse.csr_matrix(
+            titles.transform(p.title for p in papers), dtype=np.float64
+        ),
+        embedding=np.round(_unit_rows(svd.fit_transform(tfidf)), 6),  # 6 places: drift-proof
+        neighbours=np.argsort(-similarity, axis=1, kind="stable")[:, :PURITY_NEIGHBOURS],
+        vocab=vocab,
+        by_head=_phrases_by(vocab, lambda words: words[:-1]),
+        by_tail=_phrases_by(vocab, lambda words: words[1:]),
+        quads=[frozenset(g for g in doc if g.count(" ") == 3) for doc in grams],
     )
 
 
-def _defining_term(terms: Sequence[Term]) -> Term:
-    """The top phrase (or word) that names a topic, lengthened to a strong superphrase.
+def _unit_rows(matrix: Any) -> Matrix:
+    rows = np.asarray(matrix, dtype=np.float64)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.asarray(rows / np.where(norms > 0, norms, 1.0), dtype=np.float64)
 
-    A name never ends on a modifier such as "neural": "graph neural" becomes "graph neural
-    networks" when that phrase is strong, and otherwise gives way to the topic's top word.
+
+def _up_to_trigrams(grams: list[str]) -> list[str]:
+    return [g for g in grams if g.count(" ") < 3]
+
+
+def _phrases_by(
+    vocab: Sequence[str], part: Callable[[list[str]], list[str]]
+) -> dict[str, tuple[int, ...]]:
+    found: dict[str, list[int]] = {}
+    for index, term in enumerate(vocab):
+        if " " in term:
+            found.setdefault(" ".join(part(term.split())), []).append(index)
+    return {key: tuple(indices) for key, indices in found.items()}
+
+
+def _cluster(corpus: _Corpus) -> Labels:
+    """Spectral clusters of the symmetric k-nearest-neighbour graph of the LSA rows."""
+    from sklearn.cluster import SpectralClustering
+
+    n = len(corpus.embedding)
+    similarity = corpus.embedding @ corpus.embedding.T
+    np.fill_diagonal(similarity, -np.inf)
+    nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :GRAPH_NEIGHBOURS]
+    rows, cols = np.repeat(np.arange(n), nearest.shape[1]), nearest.ravel()
+    graph = np.zeros((n, n))
+    graph[rows, cols] = np.maximum(similarity[rows, cols], 0.0)
+    graph = np.maximum(graph, graph.T) + 1e-6  # the faint floor keeps the graph connected
+    model = SpectralClustering(
+        min(N_CLUSTERS, n // MIN_SIZE),
+        affinity="precomputed",
+        assign_labels="discretize",
+        random_state=SEED,
+    )
+    return np.asarray(model.fit_predict(graph), dtype=np.int64)
+
+
+def _settle(corpus: _Corpus, labels: Labels) -> Labels:
+    """Merge the two closest clusters while alike, else dissolve the weakest while it fails a bar
+    (or there are too many); then merge clusters that the same phrase would name."""
+    labels = labels.copy()
+    while len(groups := [int(g) for g in np.unique(labels[labels >= 0])]) > 1:
+        means = np.stack([corpus.embedding[labels == g].mean(axis=0) for g in groups])
+        centroids = _unit_rows(means)
+        sims = centroids @ centroids.T
+        np.fill_diagonal(sims, -1.0)
+        a, b = sorted(np.unravel_index(int(np.argmax(sims)), sims.shape))
+        if sims[a, b] >= MERGE_COSINE:
+            labels[labels == groups[b]] = groups[a]
+            continue
+        quality = [_quality(corpus, labels, g) for g in groups]
+        weakest = int(np.argmin(quality))
+        if quality[weakest] >= 1.0 and len(groups) <= MAX_TOPICS:
+            break
+        labels = _dissolve(corpus, labels, groups, centroids, weakest)
+    return _merge_namesakes(corpus, labels)
+
+
+def _dissolve(
+    corpus: _Corpus, labels: Labels, groups: list[int], centroids: Matrix, index: int
+) -> Labels:
+    """A cluster's papers join the nearest other cluster if close enough, else none (-1)."""
+    members = np.flatnonzero(labels == groups[index])
+    others = np.delete(np.arange(len(groups)), index)
+    closeness = corpus.embedding[members] @ centroids[others].T
+    nearest = closeness.argmax(axis=1)
+    joins = closeness[np.arange(len(members)), nearest] >= JOIN_COSINE
+    out = labels.copy()
+    out[members] = np.where(joins, np.asarray(groups)[others][nearest], -1)
+    return out
+
+
+def _quality(corpus: _Corpus, labels: Labels, group: int) -> float:
+    """How a cluster clears the bars of size, focus and neighbour purity (1.0 = just clears all)."""
+    mask = labels == group
+    purity = float((labels[corpus.neighbours[mask]] == group).mean())
+    focus = float(_focus(corpus, mask).max())
+    return min(float(mask.sum()) / MIN_SIZE, focus / MIN_FOCUS, purity / MIN_PURITY)
+
+
+def _focus(corpus: _Corpus, mask: Mask, *, titles: bool = False) -> Matrix:
+    """Per term, the F1 score of "the paper (or its title) has the term" as a test of membership;
+    0 for terms in fewer than MIN_COVERAGE of the members."""
+    present = corpus.title_present if titles else corpus.present
+    inside = np.asarray(present[mask].sum(axis=0), dtype=np.float64).ravel()
+    f1 = 2.0 * inside / (np.asarray(present.sum(axis=0)).ravel() + mask.sum())
+    members = np.asarray(corpus.present[mask].sum(axis=0)).ravel()
+    return np.asarray(np.where(members >= max(2.0, MIN_COVERAGE * mask.sum()), f1, 0.0))
+
+
+def _merge_namesakes(corpus: _Corpus, labels: Labels) -> Labels:
+    named: dict[int, int] = {}
+    for group in [int(g) for g in np.unique(labels[labels >= 0])]:
+        key = _defining_term(corpus, labels == group)
+        labels = np.where(labels == group, named.setdefault(key, group), labels)
+    return labels
+
+
+def _defining_term(corpus: _Corpus, mask: Mask) -> int:
+    """The index of the term that names a cluster: its most focused term in text plus titles,
+    phrases favoured; a two-word phrase grows to three words if they cover most of its papers."""
+    focus = _focus(corpus, mask) + _focus(corpus, mask, titles=True)
+    inside = np.asarray(corpus.present[mask].sum(axis=0), dtype=np.float64).ravel()
+    ranked = [int(i) for i in np.lexsort((-inside, -focus))[:40] if focus[i] > 0]
+    if not ranked:
+        return int(np.argmax(inside))
+    scores = [
+        focus[i] * PHRASE_BONUS if _whole(corpus, mask, inside, i) else -1.0
+        for i in ranked
+        if " " in corpus.vocab[i]
+    ]
+    words = [focus[i] if " " not in corpus.vocab[i] else -1.0 for i in ranked]
+    phrases = [i for i in ranked if " " in corpus.vocab[i]]
+    if not phrases or max(words) >= max(scores):
+        return ranked[int(np.argmax(words))]
+    best = phrases[int(np.argmax(scores))]
+    longer = [
+        i for i in _extensions(corpus, mask, inside, best)[1] if _whole(corpus, mask, inside, i)
+    ]
+    return max(longer, key=lambda i: (inside[i], -i)) if longer else best
+
+
+def _whole(corpus: _Corpus, mask: Mask, inside: Matrix, index: int) -> bool:
+    """Whether a phrase starts where its compound does and, at three words, ends where it does
+    (of "physics informed neural network": not "informed neural", nor "physics informed neural")."""
+    before, after = _extensions(corpus, mask, inside, index)
+    return not before and (corpus.vocab[index].count(" ") < 2 or not after)
+
+
+def _extensions(
+    corpus: _Corpus, mask: Mask, inside: Matrix, index: int
+) -> tuple[list[int], list[int]]:
+    """The one-word-longer phrases ("x p", "p y") in most of the member papers that have phrase p.
+
+    Four-word phrases are not terms: they are counted in the members' 4-grams and reported as -1.
     """
-    best = next((t for t in terms[:3] if t.is_phrase and t.weight >= 0.5), terms[0])
-    for longer in terms[:15]:
-        if (len(longer.key) > len(best.key) and f" {best.key} " in f" {longer.key} "
-                and longer.weight >= 0.5 * best.weight and not _dangling(longer)):
-            best = longer
-    return terms[0] if _dangling(best) else best
+    key, share = corpus.vocab[index], EXTEND_SHARE * inside[index]
+    if key.count(" ") == 1:
+        before = [i for i in corpus.by_tail.get(key, ()) if inside[i] >= share]
+        return before, [i for i in corpus.by_head.get(key, ()) if inside[i] >= share]
+    quads = Counter(q for m in np.flatnonzero(mask) for q in corpus.quads[m] if key in q)
+    common = [q for q, n in quads.items() if n >= share]
+    preceded = any(q.endswith(f" {key}") for q in common)
+    return [-1] * preceded, [-1] * any(q.startswith(f"{key} ") for q in common)
 
 
-def _dangling(term: Term) -> bool:
-    return term.key.split()[-1] in DANGLING_WORDS
+def _distinctiveness(corpus: _Corpus, mask: Mask) -> Matrix:
+    """Per term, its mean TF-IDF in the cluster minus its mean elsewhere, times the square root of
+    the share of the term's papers that are in the cluster; 0 for terms in fewer than 2 members."""
+    inside = np.asarray(corpus.tfidf[mask].mean(axis=0), dtype=np.float64).ravel()
+    outside = np.asarray(corpus.tfidf[~mask].mean(axis=0), dtype=np.float64).ravel()
+    members = np.asarray(corpus.present[mask].sum(axis=0), dtype=np.float64).ravel()
+    share = members / np.maximum(np.asarray(corpus.present.sum(axis=0)).ravel(), 1.0)
+    lift = np.maximum(inside - outside, 0.0) * np.sqrt(share)
+    return np.asarray(np.where(members >= 2, lift, 0.0), dtype=np.float64)
 
 
-def _all_profile(papers: Sequence[CorpusPaper], tfidf: Any, blend: Matrix, vocab: Sequence[str],
-                 forms: dict[str, str]) -> Profile:
-    """The corpus as a whole: every topic's terms, weighted by the topic's share of papers."""
-    mean = np.asarray(tfidf.mean(axis=0), dtype=np.float64).ravel()
-    centroid = mean / (np.linalg.norm(mean) or 1.0)
-    closeness = np.asarray(tfidf @ centroid, dtype=np.float64).ravel()
-    best = np.argsort(-closeness, kind="stable")[:N_EXEMPLARS]
+def _terms(
+    weights: Matrix, vocab: Sequence[str], forms: dict[str, str], limit: int = MAX_TERMS
+) -> tuple[Term, ...]:
+    """The strongest terms, weighted relative to the top one and rounded; ties broken by key."""
+    order = sorted(
+        (int(i) for i in np.flatnonzero(weights > 0)), key=lambda i: (-weights[i], vocab[i])
+    )
+    scaled = [(i, round(float(weights[i] / weights[order[0]]), 6)) for i in order[:limit]]
+    return tuple(Term(vocab[i], forms.get(vocab[i], vocab[i]), w) for i, w in scaled if w > 0)
+
+
+def _exemplars(
+    papers: Sequence[CorpusPaper], corpus: _Corpus, members: NDArray[np.int64]
+) -> tuple[Exemplar, ...]:
+    """The members nearest their centroid, nearest first."""
+    centroid = corpus.embedding[members].mean(axis=0)
+    closeness = np.round(corpus.embedding[members] @ centroid, 9)
+    best = members[np.argsort(-closeness, kind="stable")[:N_EXEMPLARS]]
+    return tuple(Exemplar(papers[i].title, papers[i].arxiv_id) for i in best)
+
+
+def _topic_profile(
+    papers: Sequence[CorpusPaper], corpus: _Corpus, mask: Mask, forms: dict[str, str]
+) -> Profile:
+    key = corpus.vocab[_defining_term(corpus, mask)]
     return Profile(
-        slug=ALL_SLUG, name="Everything in the corpus", terms=_terms(blend, vocab, forms, limit=MAX_ALL_TERMS),
-        exemplars=tuple(Exemplar(papers[i].title, papers[i].arxiv_id) for i in best),
+        slug=_slug(forms.get(key, key)),
+        name=_display_name(forms.get(key, key)),
+        terms=_terms(_distinctiveness(corpus, mask), corpus.vocab, forms),
+        exemplars=_exemplars(papers, corpus, np.flatnonzero(mask)),
+        size=int(mask.sum()),
+    )
+
+
+def _all_profile(
+    papers: Sequence[CorpusPaper], corpus: _Corpus, topics: Sequence[Profile]
+) -> Profile:
+    """The corpus as a whole: every topic's leading terms, then the next strongest, each term at
+    its best weight in any topic (damped for small topics)."""
+    weights: dict[str, float] = {}
+    texts: dict[str, str] = {}
+    largest = max((t.size for t in topics), default=1)
+    for topic in topics:
+        for term in topic.terms:
+            weight = (topic.size / largest) ** 0.25 * term.weight
+            weights[term.key] = max(weights.get(term.key, 0.0), weight)
+            texts.setdefault(term.key, term.text)
+    chosen = {t.key for topic in topics for t in topic.terms[:ALL_TERMS_PER_TOPIC]}
+    rest = sorted((k for k in weights if k not in chosen), key=lambda k: (-weights[k], k))
+    chosen.update(rest[: max(0, MAX_ALL_TERMS - len(chosen))])
+    vocab = sorted(chosen)
+    return Profile(
+        slug=ALL_SLUG,
+        name="Everything in the corpus",
+        terms=_terms(np.array([weights[k] for k in vocab]), vocab, texts, len(vocab)),
+        exemplars=_exemplars(papers, corpus, np.arange(len(papers), dtype=np.int64)),
         size=len(papers),
     )
+
+
+def _display_forms(papers: Sequence[CorpusPaper]) -> dict[str, str]:
+    """Each n-gram key's usual spelling: its commonest wording, each word cased as abstracts
+    usually case it ("neural operators", "PDEs", "Gaussian processes"); titles' case is ignored."""
+    wordings: dict[str, Counter[str]] = {}
+    casings: dict[str, Counter[str]] = {}
+    for text, in_abstract in (
+        (t, a) for p in papers for t, a in ((p.title, False), (p.abstract, True))
+    ):
+        for key, form in surface_forms(text):
+            wordings.setdefault(key, Counter())[form.lower()] += 1
+            if in_abstract and " " not in form:
+                casings.setdefault(form.lower(), Counter())[form] += 1
+    return {
+        key: " ".join(
+            _commonest(casings[w]) if w in casings else w for w in _commonest(counts).split()
+        )
+        for key, counts in wordings.items()
+    }
+
+
+def _commonest(counts: Counter[str]) -> str:
+    """The most frequent form, in lower case unless a cased form is over twice as frequent."""
+    form = min(counts, key=lambda f: (-counts[f], f != f.lower(), f))
+    return form if counts[form] > 2 * counts.get(form.lower(), 0) else form.lower()
 
 
 def _slug(text: str) -> str:
@@ -164,58 +380,95 @@ def _slug(text: str) -> str:
 
 
 def _display_name(text: str) -> str:
-    return " ".join(w if any(c.isupper() for c in w) else w.capitalize() for w in text.split())
+    return " ".join(w if w.lower() != w else w.capitalize() for w in text.split())
 
 
-def _unique_slugs(profiles: list[Profile]) -> list[Profile]:
-    """Profiles whose slugs collide get their second-best term appended."""
-    seen: Counter[str] = Counter(p.slug for p in profiles)
+def _unique_slugs(profiles: Sequence[Profile]) -> list[Profile]:
+    """Profiles with a shared (or reserved) slug get their best other term appended."""
+    counts = Counter(p.slug for p in profiles)
     out = []
     for p in profiles:
-        if seen[p.slug] > 1 or p.slug == ALL_SLUG:
-            extra = next(t.text for t in p.terms if _slug(t.text) not in p.slug)
-            p = Profile(f"{p.slug}-{_slug(extra)}", f"{p.name} ({extra})", p.terms, p.exemplars, p.size)
+        if counts[p.slug] > 1 or p.slug == ALL_SLUG:
+            extra = next((t.text for t in p.terms if _slug(t.text) not in p.slug), str(p.size))
+            p = Profile(
+                f"{p.slug}-{_slug(extra)}", f"{p.name} ({extra})", p.terms, p.exemplars, p.size
+            )
         out.append(p)
     return out
 
 
 def profiles_to_json(profiles: Sequence[Profile]) -> str:
-    """A stable, diff-friendly JSON document of the profiles."""
-    doc = {"version": JSON_VERSION, "profiles": [_profile_dict(p) for p in profiles]}
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    """A stable JSON document of the profiles, one term or exemplar a line, floats to 6 places."""
+    body = ",\n".join(_profile_json(p) for p in profiles)
+    return f'{{\n "version": {JSON_VERSION},\n "profiles": [\n{body}\n ]\n}}\n'
 
 
-def _profile_dict(p: Profile) -> dict[str, Any]:
-    return {
-        "slug": p.slug, "name": p.name, "size": p.size, "scale": round(p.scale, 6),
+def _profile_json(p: Profile) -> str:
+    fields = {
+        "slug": p.slug,
+        "name": p.name,
+        "size": p.size,
+        "scale": round(p.scale, 6),
         "guild_id": p.guild_id,
         "terms": [[t.key, t.text, round(t.weight, 6)] for t in p.terms],
         "exemplars": [[e.title, e.arxiv_id] for e in p.exemplars],
     }
-
-
-def profile_from_dict(d: dict[str, Any]) -> Profile:
-    """One profile from its JSON dict; KeyError/TypeError/ValueError on a bad shape."""
-    return Profile(
-        slug=str(d["slug"]), name=str(d["name"]), size=int(d["size"]), scale=float(d["scale"]),
-        guild_id=None if d.get("guild_id") is None else int(d["guild_id"]),
-        terms=tuple(Term(str(k), str(t), float(w)) for k, t, w in d["terms"]),
-        exemplars=tuple(Exemplar(str(t), None if i is None else str(i)) for t, i in d["exemplars"]),
-    )
+    lines = []
+    for key, value in fields.items():
+        if isinstance(value, list):
+            rows = ",\n".join(f"    {json.dumps(row, ensure_ascii=False)}" for row in value)
+            value_text = f"[\n{rows}\n   ]" if value else "[]"
+        else:
+            value_text = json.dumps(value, ensure_ascii=False)
+        lines.append(f"   {json.dumps(key)}: {value_text}")
+    return "  {\n" + ",\n".join(lines) + "\n  }"
 
 
 def profiles_from_json(text: str) -> list[Profile]:
-    """Profiles from `profiles_to_json` output; ProfileDataError says what is wrong."""
+    """The profiles in a `profiles_to_json` document; ProfileDataError says what is wrong."""
     try:
-        doc = json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProfileDataError(f"profiles file is not valid JSON: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("version") != JSON_VERSION:
-        raise ProfileDataError(f"profiles file must be a version {JSON_VERSION} document")
-    try:
-        profiles = [profile_from_dict(d) for d in doc["profiles"]]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProfileDataError(f"profiles file has a malformed profile: {exc!r}") from None
-    if not profiles or len({p.slug for p in profiles}) != len(profiles):
-        raise ProfileDataError("profiles file must hold at least one profile, with unique slugs")
+        raise ProfileDataError(f"profiles document is not valid JSON: {exc}") from None
+    if not isinstance(document, dict) or document.get("version") != JSON_VERSION:
+        raise ProfileDataError(
+            f'profiles document must be an object with "version": {JSON_VERSION}'
+        )
+    if not isinstance(document.get("profiles"), list):
+        raise ProfileDataError('profiles document has no "profiles" list')
+    profiles = [_profile_from_dict(n, d) for n, d in enumerate(document["profiles"])]
+    slugs = Counter(p.slug for p in profiles)
+    if duplicates := sorted(s for s, n in slugs.items() if n > 1):
+        raise ProfileDataError(f"profiles document repeats slugs: {', '.join(duplicates)}")
     return profiles
+
+
+def _profile_from_dict(index: int, d: Any) -> Profile:
+    try:
+        return Profile(
+            slug=_text(d["slug"]),
+            name=_text(d["name"]),
+            terms=tuple(Term(_text(k), _text(t), _number(w)) for k, t, w in d["terms"]),
+            exemplars=tuple(
+                Exemplar(_text(t), None if i is None else _text(i)) for t, i in d["exemplars"]
+            ),
+            size=int(_number(d["size"])),
+            scale=_number(d["scale"]),
+            guild_id=None if d.get("guild_id") is None else int(_number(d["guild_id"])),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProfileDataError(
+            f"profile #{index} is malformed: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)

@@ -1,9 +1,9 @@
-"""Scoring papers against profiles: saturated, title-boosted term matches on a calibrated scale.
+"""Scoring papers against profiles: saturated term matches per unit of text, on a calibrated scale.
 
 A paper's raw score is the sum, over the profile terms it contains, of the term's weight times a
-BM25-style saturation of its count (title hits count `TITLE_BOOST` times more). Dividing by the
-profile's `scale` (a typical exemplar's raw score) makes 1.0 mean "as on-topic as the profile's
-own papers", whatever the day or feed.
+BM25-style saturation of its count (title hits count `TITLE_BOOST` times more), divided by the
+paper's information length relative to a typical abstract's, so that long abstracts on many things
+do not win by sheer size. Dividing by the profile's `scale` (a typical exemplar's raw score) makes 1.0 mean "as on-topic as the profile's own papers", whatever the day or feed.
 """
 
 from __future__ import annotations
@@ -11,44 +11,73 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from numpy.typing import NDArray
 
 from digest.models import CorpusPaper, Digest, DigestOptions, Hit, Paper, Profile, ScoredPaper
+from digest.profiles import ALL_SLUG
 from digest.text import ngrams, normalise_title
 
-TITLE_BOOST = 2.5
+TITLE_BOOST = 1.25
 SATURATION_K = 1.2
+TYPICAL_LENGTH = 200.0  # the information length of a typical corpus abstract (median: 208)
+MIN_LENGTH = 50.0  # shorter texts (a bare title, a test string) are scored as if this long
+
+Matrix = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
 class Features:
-    """A paper's term counts in its title and abstract."""
+    """A paper's term counts in its title and abstract, and its information length: its terms'
+    saturated counts, each term counted once per word (a three-word phrase says three words)."""
 
     title: Counter[str]
     abstract: Counter[str]
+    length: float = 0.0
+
+    @property
+    def norm(self) -> float:
+        """What the paper's term contributions are divided by: 1.0 for a typical abstract."""
+        return max(self.length, MIN_LENGTH) / TYPICAL_LENGTH
 
 
 def features(title: str, abstract: str) -> Features:
     """Count the n-grams of a title and an abstract."""
-    return Features(Counter(ngrams(title)), Counter(ngrams(abstract)))
+    in_title, in_abstract = Counter(ngrams(title)), Counter(ngrams(abstract))
+    saturated = _SATURATED
+    length = sum((key.count(" ") + 1) * (saturated[n] if n < 64 else _saturation(n))
+                 for counts in (in_title, in_abstract) for key, n in counts.items())
+    return Features(in_title, in_abstract, length)
+
+
+def _saturation(count: int) -> float:
+    return count * (SATURATION_K + 1) / (count + SATURATION_K) if count else 0.0
+
+
+_SATURATED = tuple(_saturation(n) for n in range(64))
 
 
 def _saturate(count: int) -> float:
-    return count * (SATURATION_K + 1) / (count + SATURATION_K) if count else 0.0
+    return _SATURATED[count] if count < 64 else _saturation(count)
+
+
+def _strength(feats: Features, key: str) -> float:
+    """A term's saturated, title-boosted count per unit of text."""
+    return (TITLE_BOOST * _saturate(feats.title.get(key, 0))
+            + _saturate(feats.abstract.get(key, 0))) / feats.norm
 
 
 def term_hits(profile: Profile, feats: Features) -> list[Hit]:
     """The profile terms found in a paper, each with its contribution to the raw score."""
-    hits = []
-    for term in profile.terms:
-        in_title = feats.title.get(term.key, 0)
-        in_abstract = feats.abstract.get(term.key, 0)
-        if not (in_title or in_abstract):
-            continue
-        value = term.weight * (TITLE_BOOST * _saturate(in_title) + _saturate(in_abstract))
-        hits.append(Hit(term.text, in_title > 0, value, term.key))
-    return hits
+    present = _keys(feats)
+    return [
+        Hit(term.text, term.key in feats.title, term.weight * _strength(feats, term.key), term.key)
+        for term in profile.terms
+        if term.key in present
+    ]
 
 
 def _prune_nested(hits: list[Hit]) -> tuple[Hit, ...]:
@@ -68,24 +97,25 @@ def score_paper(profile: Profile, paper: Paper, feats: Features | None = None) -
 
 
 def calibrate(profiles: Sequence[Profile], corpus: Iterable[CorpusPaper]) -> list[Profile]:
-    """Set each profile's scale to the median raw score of its exemplar papers."""
-    by_title = {normalise_title(p.title): p for p in corpus}
+    """Set each profile's scale to the median raw score of its exemplar papers (for the
+    whole-corpus profile `all`, of every corpus paper)."""
+    papers = list(corpus)
+    feats = [features(p.title, p.abstract) for p in papers]
+    raw = _raw_matrix(build_index([replace(p, scale=1.0) for p in profiles]), feats)
+    row = {normalise_title(p.title): i for i, p in enumerate(papers)}
     out = []
-    for profile in profiles:
-        uncalibrated = replace(profile, scale=1.0)
-        raws = [
-            score_paper(uncalibrated, _as_paper(by_title[key])).score
-            for key in (normalise_title(e.title) for e in profile.exemplars)
-            if key in by_title
-        ]
-        positive = [r for r in raws if r > 0]
+    for column, profile in enumerate(profiles):
+        keys = (normalise_title(e.title) for e in profile.exemplars)
+        whole = profile.slug == ALL_SLUG
+        rows = range(len(papers)) if whole else [row[k] for k in keys if k in row]
+        positive = [float(raw[i, column]) for i in rows if raw[i, column] > 0]
         scale = statistics.median(positive) if positive else 1.0
         out.append(replace(profile, scale=round(scale, 6)))
     return out
 
 
-def _as_paper(paper: CorpusPaper) -> Paper:
-    return Paper(arxiv_id=paper.arxiv_id or "", title=paper.title, abstract=paper.abstract)
+def _keys(feats: Features) -> set[str]:
+    return feats.title.keys() | feats.abstract.keys()
 
 
 def eligible(paper: Paper, options: DigestOptions) -> bool:
@@ -96,6 +126,64 @@ def eligible(paper: Paper, options: DigestOptions) -> bool:
     if kind == "cross":
         return options.include_cross
     return True
+
+
+@dataclass(frozen=True, eq=False)
+class RankIndex:
+    """A profile set's term weights as one matrix (terms x profiles, each column divided by the
+    profile's scale), built once, so a batch is scored against every profile in one product."""
+
+    profiles: tuple[Profile, ...]
+    rows: dict[str, int]
+    weights: Matrix
+
+
+def build_index(profiles: Sequence[Profile]) -> RankIndex:
+    """The rank index of a set of profiles."""
+    rows: dict[str, int] = {}
+    for profile in profiles:
+        for term in profile.terms:
+            rows.setdefault(term.key, len(rows))
+    weights = np.zeros((len(rows), len(profiles)))
+    for column, profile in enumerate(profiles):
+        for term in profile.terms:
+            weights[rows[term.key], column] = term.weight / profile.scale
+    return RankIndex(tuple(profiles), rows, weights)
+
+
+def _raw_matrix(index: RankIndex, feats: Sequence[Features], chunk: int = 256) -> Matrix:
+    out = np.zeros((len(feats), len(index.profiles)))
+    rows, saturated = index.rows, _SATURATED
+    for start in range(0, len(feats), chunk):
+        part = feats[start : start + chunk]
+        where: list[int] = []
+        values: list[float] = []
+        for offset, paper in enumerate(part):
+            norm, base = paper.norm, offset * len(rows)
+            found = {key: saturated[n] if n < 64 else _saturation(n)
+                     for key, n in paper.abstract.items() if key in rows}
+            for key, n in paper.title.items():
+                if key in rows:
+                    found[key] = TITLE_BOOST * _saturate(n) + found.get(key, 0.0)
+            where += [base + rows[key] for key in found]
+            values += [value / norm for value in found.values()]
+        block = np.zeros(len(part) * len(rows))
+        block[where] = values
+        out[start : start + len(part)] = block.reshape(len(part), len(rows)) @ index.weights
+    return out
+
+
+def score_matrix(index: RankIndex, feats: Sequence[Features]) -> Matrix:
+    """Calibrated scores (papers x profiles, rounded like `score_paper`) of papers' features."""
+    return np.round(_raw_matrix(index, feats), 4)
+
+
+def best_scores(index: RankIndex, papers: Sequence[Paper]) -> list[float]:
+    """Each paper's best calibrated score over all the index's profiles."""
+    if not papers or not index.profiles:
+        return [0.0] * len(papers)
+    matrix = score_matrix(index, [features(p.title, p.abstract) for p in papers])
+    return [float(x) for x in matrix.max(axis=1)]
 
 
 class Scorer:
@@ -136,13 +224,7 @@ class Scorer:
 
 
 def _raw_score(weights: dict[str, float], feats: Features) -> float:
-    total = 0.0
-    for key in feats.title.keys() | feats.abstract.keys():
-        weight = weights.get(key)
-        if weight is not None:
-            total += weight * (TITLE_BOOST * _saturate(feats.title.get(key, 0))
-                               + _saturate(feats.abstract.get(key, 0)))
-    return total
+    return sum(weights[k] * _strength(feats, k) for k in _keys(feats) if k in weights)
 
 
 def rank(papers: Iterable[Paper], profile: Profile, options: DigestOptions,
@@ -178,3 +260,60 @@ def build_digest(
         considered=len({p.arxiv_id for p in candidates}),
         options=options,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class DayScores:
+    """One batch (unique ids) scored against every profile of an index, once: each subscription's
+    digest is then read off the matrix, and only its entries are explained (memoised)."""
+
+    index: RankIndex
+    papers: tuple[Paper, ...]
+    feats: tuple[Features, ...]
+    scores: Matrix
+    order: NDArray[np.int64]  # paper positions by arXiv id, for tie-breaking
+    columns: dict[tuple[str, int | None], int]
+    ids: frozenset[str]
+    _explained: dict[tuple[int, int], ScoredPaper] = field(default_factory=dict)
+
+    def digest(self, profile: Profile, options: DigestOptions, *,
+               exclude_ids: frozenset[str] = frozenset(),
+               announced: dt.date | None = None) -> Digest:
+        """What `build_digest(day papers, profile, ...)` returns, without rescoring the day."""
+        column = self.columns.get((profile.slug, profile.guild_id))
+        if column is None or self.index.profiles[column] != profile:
+            return build_digest(self.papers, profile, options, exclude_ids=exclude_ids,
+                                announced=announced)
+        scores = self.scores[:, column]
+        above = np.flatnonzero((scores >= options.min_score) & (scores > 0))
+        chosen: list[int] = []
+        for i in above[np.lexsort((self.order[above], -scores[above]))]:
+            if len(chosen) >= options.max_papers:
+                break
+            paper = self.papers[i]
+            if eligible(paper, options) and paper.arxiv_id not in exclude_ids:
+                chosen.append(int(i))
+        entries = tuple(self._explain(column, i) for i in chosen)
+        considered = len(self.papers) - len(exclude_ids & self.ids)
+        return Digest(profile, entries, announced, considered, options)
+
+    def _explain(self, column: int, paper: int) -> ScoredPaper:
+        found = self._explained.get((column, paper))
+        if found is None:
+            profile = self.index.profiles[column]
+            found = score_paper(profile, self.papers[paper], self.feats[paper])
+            found = self._explained[(column, paper)] = replace(
+                found, score=float(self.scores[paper, column]))
+        return found
+
+
+def score_day(index: RankIndex, papers: Iterable[Paper]) -> DayScores:
+    """Score a batch against every profile of the index (papers deduped by id, last kept)."""
+    unique = tuple({p.arxiv_id: p for p in papers}.values())
+    feats = tuple(features(p.title, p.abstract) for p in unique)
+    ids = np.argsort(np.array([p.arxiv_id for p in unique], dtype=object), kind="stable")
+    order = np.empty(len(unique), dtype=np.int64)
+    order[ids] = np.arange(len(unique))
+    columns = {(p.slug, p.guild_id): i for i, p in enumerate(index.profiles)}
+    return DayScores(index, unique, feats, score_matrix(index, feats), order, columns,
+                     frozenset(p.arxiv_id for p in unique))

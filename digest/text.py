@@ -6,8 +6,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 # Words that carry no topic in an abstract: the furniture of scientific prose.
 PROSE_WORDS = frozenset(
     """
@@ -27,10 +25,36 @@ PROSE_WORDS = frozenset(
     specifically make makes making remain remains shown give gives given like one two three first
     second third high low large small paradigm strong stronger superior comprehensive extensive
     addition further including include includes included broad wide widely
+    higher lower non aim aims aimed interest tend tends overview
     """.split()
 )
 
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | PROSE_WORDS
+# English function words. Kept here rather than imported from scikit-learn so that the bot,
+# which only ranks, never loads scikit-learn and SciPy (about 100 MB of resident memory).
+FUNCTION_WORDS = frozenset(
+    """
+    a about above across after afterwards again against all almost alone along already also
+    although always am among amongst an and another any anyhow anyone anything anyway anywhere
+    are around as at be became because become becomes becoming been before beforehand behind
+    being below beside besides between beyond both but by can cannot could did do does doing done
+    down due during each either else elsewhere enough even ever every everyone everything
+    everywhere except few for former formerly from further had has have having he hence her here
+    hereafter hereby herein hers herself him himself his how however i if in indeed instead into is
+    it its itself just last latter latterly least less many may me meanwhile might mine more
+    moreover most mostly much must my myself namely neither never nevertheless next no nobody none
+    nor not nothing now nowhere of off often on once only onto or other others otherwise our ours
+    ourselves out over own per perhaps rather same seem seemed seeming seems several she should
+    since so some somehow someone something sometime sometimes somewhere still such than that the
+    their theirs them themselves then thence there thereafter thereby therefore therein thereupon
+    these they this those though through throughout thru thus to together too toward towards under
+    until up upon us very was we were what whatever when whence whenever where whereafter whereas
+    whereby wherein whereupon wherever whether which while whither who whoever whole whom whose why
+    will with within without would yet you your yours yourself yourselves four five six seven
+    eight nine ten hundred get go made take see put back de re
+    """.split()
+)
+
+STOP_WORDS = FUNCTION_WORDS | PROSE_WORDS
 
 _TEX_MATH = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 _TEX_COMMAND = re.compile(r"\\[a-zA-Z]+\*?")

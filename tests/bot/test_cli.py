@@ -37,6 +37,28 @@ def test_learn_writes_the_shipped_profiles(capsys: pytest.CaptureFixture[str], c
     assert out_file.read_text() == (REPO / "digest" / "data" / "profiles.json").read_text()
 
 
+def test_background_writes_the_shipped_statistics(capsys: pytest.CaptureFixture[str],
+                                                  fixtures_dir: Path, tmp_path: Path) -> None:
+    out_file = tmp_path / "background.json"
+    code, _, err = run(capsys, "background", str(fixtures_dir / "background"), "-o", str(out_file))
+    assert code == 0 and "in 938 papers" in err
+    assert out_file.read_text() == (REPO / "digest" / "data" / "background.json").read_text()
+
+
+def test_learn_against_other_listings_changes_the_weights(capsys: pytest.CaptureFixture[str],
+                                                          corpus_dir: Path, fixtures_dir: Path,
+                                                          tmp_path: Path) -> None:
+    out_file = tmp_path / "profiles.json"
+    feed = fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml"
+    code, _, err = run(capsys, "learn", str(corpus_dir), "--background", str(feed),
+                       "-o", str(out_file))
+    assert code == 0 and "weighed against 81 background papers" in err
+    learned = json.loads(out_file.read_text())["profiles"]
+    shipped = json.loads((REPO / "digest" / "data" / "profiles.json").read_text())["profiles"]
+    assert [p["slug"] for p in learned] == [p["slug"] for p in shipped]
+    assert learned[0]["terms"] != shipped[0]["terms"]
+
+
 def test_learn_refuses_an_unknown_layout(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "notes.txt"
     bad.write_text("a single stray line\n")
@@ -50,7 +72,9 @@ def test_profiles_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and out.splitlines()[0].split() == ["slug", "size", "top", "terms"]
     assert any(line.startswith("neural-operators") for line in out.splitlines())
     code, out, _ = run(capsys, "profiles", "neural-operators")
-    assert code == 0 and out.startswith("Neural Operators (neural-operators) · 47 papers")
+    shipped = json.loads((REPO / "digest" / "data" / "profiles.json").read_text())["profiles"]
+    size = next(p["size"] for p in shipped if p["slug"] == "neural-operators")
+    assert code == 0 and out.startswith(f"Neural Operators (neural-operators) · {size} papers")
     exemplars = out.split("Exemplars:\n")[1].splitlines()
     assert len(exemplars) == 10 and all(line.startswith("  - ") for line in exemplars)
 

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from digest.models import CorpusPaper, DigestOptions, Exemplar, Paper, Profile, Term
-from digest.rank import build_digest, calibrate, rank, score_paper
+from digest.rank import (
+    build_digest,
+    build_index,
+    calibrate,
+    features,
+    rank,
+    score_day,
+    score_matrix,
+    score_paper,
+)
 
 OPERATORS = Profile(
     slug="neural-operators",
@@ -81,3 +91,43 @@ def test_digest_keeps_best_n_and_excludes_delivered() -> None:
     assert [e.paper.arxiv_id for e in digest.entries] == ["3", "5"]
     assert digest.considered == 5
     assert digest.announced == dt.date(2026, 2, 5)
+
+
+# -- the vectorised index, day scores and background weighting (issue 5) --------------------
+
+SPIKING = Profile("spiking", "Spiking", (Term("spiking neuron", "spiking neurons", 1.0),
+                                         Term("neuron", "neurons", 0.5)), (), 5, 1.5)
+DAY = [
+    paper("2602.00003", "Neural operators for PDEs", "A Fourier neural operator.", "cross"),
+    paper("2602.00001", "Spiking neurons", "We train spiking neurons on PDEs."),
+    paper("2602.00002", "Galaxy surveys", "Redshifts of galaxies."),
+    paper("2602.00004", "Operator learning", "An operator for neurons.", "replace"),
+    paper("2602.00005", "Neural operator", "PDEs and neurons, with a neural operator."),
+]
+
+
+def test_the_score_matrix_agrees_with_score_paper() -> None:
+    matrix = score_matrix(build_index([OPERATORS, SPIKING]),
+                          [features(p.title, p.abstract) for p in DAY])
+    expected = [[score_paper(prof, p).score for prof in (OPERATORS, SPIKING)] for p in DAY]
+    assert matrix.tolist() == expected
+
+
+def test_a_longer_abstract_dilutes_the_same_hits() -> None:
+    words = " ".join(f"word{n}" for n in range(200))
+    short = score_paper(OPERATORS, paper("1", "Neural operators", f"For PDEs. {words[:200]}"))
+    long = score_paper(OPERATORS, paper("2", "Neural operators", f"For PDEs. {words}"))
+    assert 0 < long.score < short.score
+    assert [h.term for h in long.hits] == [h.term for h in short.hits]
+
+
+def test_day_digests_equal_build_digest() -> None:
+    day = score_day(build_index([OPERATORS, SPIKING]), DAY)
+    other = Profile("other", "Other", (Term("galaxy", "galaxies", 1.0),), (), 1, 1.0)
+    for profile in (OPERATORS, SPIKING, other):
+        for options in (DigestOptions(min_score=0.0), DigestOptions(min_score=0.5, max_papers=1),
+                        DigestOptions(min_score=0.0, include_cross=False,
+                                      include_replacements=True)):
+            for exclude in (frozenset(), frozenset({"2602.00005"})):
+                assert day.digest(profile, options, exclude_ids=exclude) == build_digest(
+                    DAY, profile, options, exclude_ids=exclude)
