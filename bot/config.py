@@ -59,17 +59,29 @@ def _int(env: Mapping[str, str], name: str) -> int | None:
 
 
 class RedactingFilter(logging.Filter):
-    """Replaces a secret with '[redacted]' in every log record that passes through."""
+    """Replaces a secret with '[redacted]' in every log record passing through, tracebacks too."""
 
     def __init__(self, secret: str) -> None:
         super().__init__()
         self._secret = secret
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secret and self._secret in record.getMessage():
-            record.msg = record.getMessage().replace(self._secret, "[redacted]")
-            record.args = None
+        if not self._secret:
+            return True
+        message = record.getMessage()
+        if self._secret in message:
+            record.msg, record.args = self._redact(message), None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set, so the traceback is redacted once, here.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._secret, "[redacted]")
 
 
 def configure_logging(settings: Settings) -> None:

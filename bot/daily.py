@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
 
 from bot.arxiv_client import ArxivUnavailableError, FeedResponse
 from bot.service import Clock, DigestService
@@ -24,6 +25,7 @@ from storage import FeedState, Store
 
 log = logging.getLogger(__name__)
 
+ARXIV_ZONE = "America/New_York"  # arXiv's announcement day, and the nightly poll window, run on it
 MAX_ITEMS_PER_REQUEST = 2000
 FAILURE_LIMIT = 3
 
@@ -83,7 +85,8 @@ class DailyCycle:
     """Polls feeds into the store and posts digests from it."""
 
     def __init__(self, service: DigestService, fetcher: FeedFetcher, sender: Sender, clock: Clock,
-                 *, grace: dt.timedelta = dt.timedelta(hours=6), flush_interval_s: float = 1.0) -> None:
+                 *, grace: dt.timedelta = dt.timedelta(hours=6), flush_interval_s: float = 1.0,
+                 max_items_per_request: int = MAX_ITEMS_PER_REQUEST) -> None:
         self.service = service
         self.store: Store = service.store
         self.fetcher = fetcher
@@ -91,7 +94,10 @@ class DailyCycle:
         self.clock = clock
         self.grace = grace
         self.flush_interval_s = flush_interval_s
+        self.max_items_per_request = max_items_per_request
         self._lock = asyncio.Lock()
+        self._oversized: set[tuple[str, ...]] = set()  # groups whose feed reached the item limit
+        self._new_on: dict[tuple[str, ...], dt.date] = {}  # group -> arXiv day of its last new batch
 
     # -- polling --------------------------------------------------------------------------
 
@@ -102,18 +108,32 @@ class DailyCycle:
             cats.update(sub.categories or self.service.default_categories)
         return [tuple(sorted(cats))] if cats else []
 
-    async def poll(self) -> list[PollResult]:
-        """Fetch every needed feed once; new batches are remembered, stale and empty ones not."""
+    async def poll(self, *, until_new: bool = False) -> list[PollResult]:
+        """Fetch every needed feed once; new batches are remembered, stale and empty ones not.
+
+        With `until_new` (the night's scheduled polls), a feed that already brought a new batch
+        on this arXiv (US Eastern) day is not asked again.
+        """
+        day = self.clock().astimezone(ZoneInfo(ARXIV_ZONE)).date()
         results: list[PollResult] = []
         pending = self.category_groups()
         async with self._lock:
             while pending:
                 group = pending.pop(0)
-                result, batch = await self._poll_group(group)
-                if batch is not None and len(batch.papers) >= MAX_ITEMS_PER_REQUEST and len(group) > 1:
-                    half = len(group) // 2
-                    pending[:0] = [group[:half], group[half:]]
+                if group in self._oversized:
+                    pending[:0] = _halves(group)
                     continue
+                if until_new and self._new_on.get(group) == day:
+                    continue
+                result, batch = await self._poll_group(group)
+                too_big = batch is not None and len(batch.papers) >= self.max_items_per_request
+                if too_big and len(group) > 1:
+                    # Remembered, so that a later 304 for the whole group cannot hide its halves.
+                    self._oversized.add(group)
+                    pending[:0] = _halves(group)
+                    continue
+                if result.status == "new":
+                    self._new_on[group] = day
                 results.append(result)
             if any(r.status == "new" for r in results):
                 self.store.prune(self.clock())  # retention runs once per new batch
@@ -220,3 +240,8 @@ class DailyCycle:
                 log.warning("disabled %s after %d failures: %s", sub.key, count, reason)
         log.warning("could not post to channel %s: %s", sub.channel_id, reason)
         return PostResult(sub.key, 0, 0, reason)
+
+
+def _halves(group: tuple[str, ...]) -> list[tuple[str, ...]]:
+    half = len(group) // 2
+    return [group[:half], group[half:]]

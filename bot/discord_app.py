@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from urllib.parse import urlencode
 
 import discord
 from discord import app_commands
@@ -15,8 +16,9 @@ from discord import app_commands
 from bot.daily import ChannelGone, MissingAccess, SendError
 from bot.service import DigestService, SubscribeRequest, UserError
 from digest.catalog import match_profiles
-from digest.embeds import MAX_CHARS_PER_MESSAGE, MAX_EMBEDS_PER_MESSAGE, Embed, embed_chars, paper_embed, plan_messages
-from digest.models import Paper, ScoredPaper, Subscription
+from digest.embeds import (MAX_CHARS_PER_MESSAGE, MAX_CONTENT, MAX_DESCRIPTION, MAX_EMBEDS_PER_MESSAGE,
+                           MAX_TITLE, Embed, embed_chars, paper_embed, plan_messages)
+from digest.models import ABS_URL, Exemplar, Paper, Profile, ScoredPaper, Subscription
 from digest.render import describe_hits, excerpt
 from digest.schedule import next_post_at, parse_timezone
 
@@ -91,12 +93,13 @@ class DigestBot(discord.Client):
 async def reply(interaction: discord.Interaction, text: str, *, embeds: Sequence[discord.Embed] = (),
                 ephemeral: bool = True) -> None:
     """Answer an interaction, whether or not it was deferred first."""
-    kwargs = {"content": excerpt(text, 2000) if text else None, "embeds": list(embeds),
-              "ephemeral": ephemeral, "allowed_mentions": NO_MENTIONS}
+    content = excerpt(text, MAX_CONTENT) if text else None
     if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)  # type: ignore[arg-type]
+        await interaction.followup.send(content or discord.utils.MISSING, embeds=list(embeds),
+                                        ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
     else:
-        await interaction.response.send_message(**kwargs)  # type: ignore[arg-type]
+        await interaction.response.send_message(content, embeds=list(embeds), ephemeral=ephemeral,
+                                                allowed_mentions=NO_MENTIONS)
 
 
 def _require_manage(interaction: discord.Interaction) -> None:
@@ -125,6 +128,29 @@ def paper_lookup_embed(paper: Paper, scores: Sequence[ScoredPaper]) -> discord.E
                                "value": excerpt(describe_hits(s) or "no terms matched", 1024),
                                "inline": False})
     return discord.Embed.from_dict(data)
+
+
+def profile_embed(profile: Profile) -> discord.Embed:
+    """The /profile show answer: the top terms, then exemplar papers linked to arXiv."""
+    terms = ", ".join(f"{t.text} ({t.weight:.2f})" for t in profile.top_terms(25))
+    lines = [excerpt(f"**Top terms:** {terms}", 2000), "",
+             f"**Exemplars** (from {profile.size} papers):"]
+    for exemplar in profile.exemplars[:8]:
+        line = f"• [{excerpt(exemplar.title, 90)}]({exemplar_url(exemplar)})"
+        if sum(len(x) + 1 for x in lines) + len(line) > MAX_DESCRIPTION:
+            break
+        lines.append(line)
+    if not profile.exemplars:
+        lines.append("none (a profile made from keywords)")
+    return discord.Embed(title=excerpt(f"{profile.name} ({profile.slug})", MAX_TITLE),
+                         description="\n".join(lines))
+
+
+def exemplar_url(exemplar: Exemplar) -> str:
+    """The paper's abs page; most corpus papers carry no id, so those link to an arXiv title search."""
+    if exemplar.arxiv_id:
+        return ABS_URL.format(exemplar.arxiv_id)
+    return "https://arxiv.org/search/?" + urlencode({"query": exemplar.title, "searchtype": "title"})
 
 
 def register_commands(bot: DigestBot) -> None:
@@ -214,14 +240,7 @@ def register_commands(bot: DigestBot) -> None:
     @app_commands.autocomplete(slug=profile_choices)
     async def profile_show(interaction: discord.Interaction, slug: str) -> None:
         """Show a profile's keywords and exemplar papers"""
-        p = service.profile(interaction.guild_id, slug)
-        terms = ", ".join(f"{t.text} ({t.weight:.2f})" for t in p.top_terms(25))
-        exemplars = "\n".join(
-            f"• [{excerpt(e.title, 90)}](https://arxiv.org/abs/{e.arxiv_id})" if e.arxiv_id
-            else f"• {excerpt(e.title, 90)}" for e in p.exemplars[:8]) or "none"
-        embed = discord.Embed(title=f"{p.name} ({p.slug})", description=excerpt(terms, 4000))
-        embed.add_field(name=f"Exemplars ({p.size} papers)", value=excerpt(exemplars, 1024), inline=False)
-        await reply(interaction, "", embeds=[embed])
+        await reply(interaction, "", embeds=[profile_embed(service.profile(interaction.guild_id, slug))])
 
     @profile_group.command(name="create")
     @app_commands.guild_only()
@@ -256,8 +275,13 @@ def register_commands(bot: DigestBot) -> None:
         found = service.cached_paper(id)
         if found is None:
             await interaction.response.defer(thinking=True)
-            found = await service.lookup_paper(id)
-            service.store.mark_keep([found.arxiv_id])
+            try:
+                found = await service.lookup_paper(id)
+            except UserError:
+                # A followup would resolve the public "thinking" message, showing the error to
+                # everyone; without that message the error handler's reply is the caller's alone.
+                await interaction.delete_original_response()
+                raise
         scores = service.channel_scores(found, interaction.guild_id, interaction.channel_id)
         await reply(interaction, "", embeds=[paper_lookup_embed(found, scores)], ephemeral=False)
 

@@ -11,11 +11,10 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.daily import DailyCycle
+from bot.daily import ARXIV_ZONE, DailyCycle
 
 log = logging.getLogger(__name__)
 
-ARXIV_ZONE = "America/New_York"
 POLL_HOURS = "0-5"  # arXiv's nightly update lands around 00:00 US Eastern
 POLL_EVERY_MIN = "*/10"
 MISFIRE_GRACE_S = 15 * 60
@@ -60,5 +59,5 @@ async def post_slot(cycle: DailyCycle, zone: str, hour: int, minute: int) -> Non
 
 
 async def poll(cycle: DailyCycle) -> None:
-    """One poll of every needed feed."""
-    await cycle.poll()
+    """One scheduled poll of every needed feed that has not brought tonight's batch yet."""
+    await cycle.poll(until_new=True)

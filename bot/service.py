@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from bot.arxiv_client import ArxivUnavailableError
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
@@ -53,11 +54,10 @@ class SubscribeRequest:
     nothing_today_note: bool | None = None
 
 
-class PaperSource:
+class PaperSource(Protocol):
     """Fetches API answers for arXiv ids (the arXiv client, or a fake in tests)."""
 
-    async def fetch_papers(self, ids: Sequence[str]) -> bytes:  # pragma: no cover - protocol
-        raise NotImplementedError
+    async def fetch_papers(self, ids: Sequence[str]) -> bytes: ...
 
 
 class DigestService:

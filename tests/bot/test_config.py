@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, RedactingFilter, Settings
+from bot.config import ConfigError, RedactingFilter, Settings, configure_logging
 
 TOKEN = "MTIz.secret-token-value"
 
@@ -40,3 +41,27 @@ def test_token_is_redacted_from_log_records(caplog: pytest.LogCaptureFixture) ->
         logger.info("Authorization: Bot " + TOKEN)
     assert TOKEN not in caplog.text
     assert caplog.text.count("[redacted]") == 2
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """Restore the root logger's handlers and level after a test reconfigures them."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_configured_logging_redacts_the_token_in_messages_and_tracebacks(
+        capsys: pytest.CaptureFixture[str], root_logging: None) -> None:
+    configure_logging(Settings(token=TOKEN, log_level="DEBUG"))
+    log = logging.getLogger("discord.http")  # any library's logger reaches the same handler
+    log.debug("headers: %s", {"Authorization": f"Bot {TOKEN}"})
+    try:
+        raise RuntimeError(f"login failed for {TOKEN}")
+    except RuntimeError:
+        log.exception("start-up failed")
+    err = capsys.readouterr().err
+    assert TOKEN not in err
+    assert "'Authorization': 'Bot [redacted]'" in err and "RuntimeError: login failed for [redacted]" in err

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.arxiv_client import ArxivUnavailableError, FeedResponse
 from bot.daily import ChannelGone, DailyCycle, MissingAccess, SendError
+from bot.jobs import POLL_JOB_ID, rebuild_jobs
 from bot.service import DigestService
 from digest.embeds import Embed
 from digest.models import Profile, Subscription, Term
@@ -179,12 +182,15 @@ async def test_forbidden_channel_is_disabled_after_repeated_failures_others_stil
     assert states[12][0] is True and channels.papers(12)
 
 
-async def test_catch_up_respects_the_grace_window(world) -> None:  # type: ignore[no-untyped-def]
+async def test_catch_up_respects_the_grace_window(world, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
     clock, store, feeds, channels, service, cycle = world
     subscribe(store, 10)  # 09:00 Berlin = 07:00 UTC
     await cycle.poll()
     clock.now = dt.datetime(2025, 4, 28, 10, 0, tzinfo=UTC)  # three hours late, grace is two
-    assert await cycle.catch_up() == []
+    with caplog.at_level(logging.INFO, logger="bot.daily"):
+        assert await cycle.catch_up() == []
+    assert "no catch-up for (1, 10, 'quantum-computing'): last post time 2025-04-28T07:00:00+00:00 " \
+           "is past the grace window" in caplog.text
     clock.now = dt.datetime(2025, 4, 28, 8, 30, tzinfo=UTC)
     [result] = await cycle.catch_up()
     assert result.messages >= 1
@@ -215,3 +221,49 @@ async def test_a_batch_is_digested_once_even_when_the_feed_serves_it_again(world
     [second] = await cycle.post_due()
     assert (second.messages, second.papers) == (0, 0)  # the lower-ranked rest of that batch is not sent
     assert len(channels.papers(10)) == 3
+
+
+async def test_a_feed_past_the_item_limit_is_split_and_stays_split(world, fixtures_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, _ = world
+    cycle = DailyCycle(service, feeds, channels.send, clock, max_items_per_request=50)
+    subscribe(store, 10, categories=("quant-ph", "stat.ML"))
+    feeds.bodies["quant-ph+stat.ML"] = feeds.bodies["quant-ph"]  # 81 items: past the limit of 50
+    feeds.bodies["stat.ML"] = (fixtures_dir / "feeds" / "empty_skipdays.xml").read_bytes()
+    results = await cycle.poll()
+    assert [(r.categories, r.status) for r in results] == [(("quant-ph",), "new"), (("stat.ML",), "empty")]
+    assert [key for key, _ in feeds.requests] == ["quant-ph+stat.ML", "quant-ph", "stat.ML"]
+    # Later polls ask for the halves straight away, whatever the whole group would answer.
+    await cycle.poll()
+    assert [key for key, _ in feeds.requests[3:]] == ["quant-ph", "stat.ML"]
+
+
+async def test_scheduled_polls_retry_in_the_window_until_the_new_batch_is_in(world, quant_ph: bytes) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, _, _, cycle = world
+    subscribe(store, 10)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    rebuild_jobs(scheduler, cycle)
+    job = scheduler.get_job(POLL_JOB_ID)
+    fire_times = []
+    at = dt.datetime(2025, 4, 28, 3, 0, tzinfo=UTC)  # 23:00 in New York
+    for _ in range(37):
+        at = job.trigger.get_next_fire_time(None, at + dt.timedelta(seconds=1))
+        fire_times.append(at.astimezone(UTC))
+    # Every ten minutes from 00:00 to 05:50 US Eastern (EDT, UTC-4), then the next night.
+    assert fire_times[0] == dt.datetime(2025, 4, 28, 4, 0, tzinfo=UTC)
+    assert fire_times[35] == dt.datetime(2025, 4, 28, 9, 50, tzinfo=UTC)
+    assert fire_times[36] == dt.datetime(2025, 4, 29, 4, 0, tzinfo=UTC)
+
+    del feeds.bodies["quant-ph"]  # arXiv is down at first
+    clock.now = fire_times[0]
+    await job.func(*job.args)
+    feeds.bodies["quant-ph"] = quant_ph
+    clock.now = fire_times[1]
+    await job.func(*job.args)
+    assert store.get_paper("2504.17830") is not None
+    for at in fire_times[2:36]:  # the batch is in: the rest of the night asks nothing
+        clock.now = at
+        await job.func(*job.args)
+    assert len(feeds.requests) == 2
+    clock.now = fire_times[36]
+    await job.func(*job.args)
+    assert len(feeds.requests) == 3 and feeds.requests[2] == ("quant-ph", '"2"')

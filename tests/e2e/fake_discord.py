@@ -344,7 +344,7 @@ class FakeDiscord:
                 and r.path.endswith(token)]
 
     def original_response(self, interaction_id: str) -> Json | None:
-        """The interaction's original response message, with any edits, if it has one."""
+        """The interaction's original response message, with any edits, unless none or deleted."""
         return self._originals.get(self.interactions[interaction_id]["token"])
 
     async def _wait(self, predicate: Callable[[Recorded], bool], *, take: bool, timeout: float,
@@ -501,6 +501,13 @@ class FakeDiscord:
         body = record.body or {}
         if problem := message_problem(body):
             return _error(400, 50035, "Invalid Form Body", {"detail": problem})
+        original = self._originals.get(params["token"])
+        if original is not None and original["flags"] & LOADING:
+            # As Discord does: the first followup after a deferred response resolves its "thinking"
+            # message, which keeps the ephemerality chosen at defer time whatever `flags` says.
+            self._fill(original, body)
+            original["flags"] &= ~LOADING
+            return _json(original)
         message = message_payload(next(self._ids), int(interaction["channel_id"]), body, kind=20,
                                   flags=body.get("flags") or 0, webhook_id=APP_ID)
         self._webhook_messages[message["id"]] = message
@@ -514,7 +521,12 @@ class FakeDiscord:
             return _error(404, 10015, "Unknown Webhook")
         if message is None:
             return _error(404, 10008, "Unknown Message")
-        return self._message_call(record, message, lambda: self._webhook_messages.pop(message["id"]))
+
+        def delete() -> None:
+            self._webhook_messages.pop(message["id"])
+            if self._originals.get(token) is message:
+                del self._originals[token]
+        return self._message_call(record, message, delete)
 
     def _message_call(self, record: Recorded, message: Json, delete: Callable[[], object]) -> web.Response:
         if record.method == "GET":
@@ -527,12 +539,16 @@ class FakeDiscord:
         body = record.body or {}
         if problem := message_problem({**message, **body}):
             return _error(400, 50035, "Invalid Form Body", {"detail": problem})
-        for key in ("content", "embeds", "components", "allowed_mentions"):
-            if key in body:
-                message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        self._fill(message, body)
         message["flags"] = (message["flags"] & ~LOADING) | (body.get("flags") or 0)
         message["edited_timestamp"] = TIMESTAMP
         return _json(message)
+
+    @staticmethod
+    def _fill(message: Json, body: Json) -> None:
+        for key in ("content", "embeds", "components", "allowed_mentions"):
+            if key in body:
+                message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
 
     def _channel_error(self, channel_id: int) -> web.Response | None:
         status = self.channel_errors.get(channel_id)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
+from urllib.parse import urlencode
 
+from bot.app import Runtime
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock, FakeArxiv
 from tests.e2e.fake_discord import MANAGE_CHANNELS, FakeDiscord, option
 
@@ -75,12 +78,8 @@ async def test_subscribe_allowed_denied_unknown_and_autocomplete(start_bot: BotF
         assert values[0].startswith("neur")  # prefix matches first
 
 
-async def test_paper_lookups(start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv,
-                             fixtures_dir: Path) -> None:
-    fake_arxiv.feeds["cs.LG+physics.comp-ph+quant-ph+stat.ML"] = (
-        fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes()
-    async with start_bot(Clock(NOW)) as runtime:
-        runtime.service.subscribe_default = None
+async def test_paper_lookups(start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv) -> None:
+    async with start_bot(Clock(NOW)):
         # Through the API: deferred, then a followup with the embed.
         iid = await fake_discord.slash("paper", [option("id", "https://arxiv.org/abs/1707.08567v1")],
                                        guild_id=GUILD, channel_id=CHANNELS[0])
@@ -108,6 +107,8 @@ async def test_paper_lookups(start_bot: BotFactory, fake_discord: FakeDiscord, f
         await fake_discord.wait_for_callback(iid)
         unknown = await fake_discord.next_request("POST", "/webhooks/")
         assert unknown.body["content"] == "arXiv has no paper 2404.99999."
+        # The public "thinking" message is gone, so the error is a fresh message for the caller only.
+        assert fake_discord.original_response(iid) is None and unknown.body["flags"] == EPHEMERAL
 
         fake_arxiv.api_status = 500
         iid = await fake_discord.slash("paper", [option("id", "2404.19756")], guild_id=GUILD,
@@ -115,3 +116,137 @@ async def test_paper_lookups(start_bot: BotFactory, fake_discord: FakeDiscord, f
         await fake_discord.wait_for_callback(iid)
         down = await fake_discord.next_request("POST", "/webhooks/")
         assert "not answering right now" in down.body["content"]
+        assert fake_discord.original_response(iid) is None and down.body["flags"] == EPHEMERAL
+
+
+async def subscribe_quantum(fake: FakeDiscord, runtime: Runtime, fake_arxiv: FakeArxiv, fixtures_dir: Path,
+                            channel: int = CHANNELS[0]) -> None:
+    """Subscribe a channel to `quantum` on quant-ph and poll that day's feed."""
+    fake_arxiv.feeds["quant-ph"] = (fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes()
+    iid = await fake.slash("subscribe", [option("profile", "quantum"), option("categories", "quant-ph"),
+                                         option("min_score", 0.2)], guild_id=GUILD, channel_id=channel)
+    assert callback_data(await fake.wait_for_callback(iid))["content"].startswith("Subscribed")
+    assert [r.status for r in await runtime.cycle.poll()] == ["new"]
+
+
+async def test_paper_embed_shows_the_score_for_the_channels_profiles(
+        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path) -> None:
+    async with start_bot(Clock(NOW)) as runtime:
+        await subscribe_quantum(fake_discord, runtime, fake_arxiv, fixtures_dir)
+        [sub] = runtime.store.subscriptions(channel_id=CHANNELS[0])
+        best = runtime.service.pending_digest(sub, NOW).entries[0]
+        iid = await fake_discord.slash("paper", [option("id", f"arXiv:{best.paper.arxiv_id}")],
+                                       guild_id=GUILD, channel_id=CHANNELS[0])
+        answer = callback_data(await fake_discord.wait_for_callback(iid))  # seen before: no defer
+    assert not answer.get("flags")  # a paper is shown to the channel
+    [embed] = answer["embeds"]
+    assert embed["url"] == f"https://arxiv.org/abs/{best.paper.arxiv_id}" and embed["title"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Links"] == (f"[abs](https://arxiv.org/abs/{best.paper.arxiv_id}) · "
+                               f"[pdf](https://arxiv.org/pdf/{best.paper.arxiv_id})")
+    assert "quant-ph" in fields["Categories"] and fields["Dates"].startswith("published 2025-04-")
+    score = fields[f"Score for quantum: {best.score:.2f}"]
+    assert best.hits[0].term in score
+
+
+async def test_digest_preview_is_shown_to_the_caller_only(
+        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path) -> None:
+    async with start_bot(Clock(NOW)) as runtime:
+        await subscribe_quantum(fake_discord, runtime, fake_arxiv, fixtures_dir)
+        iid = await fake_discord.slash("digest", [option("profile", "quantum")], subcommand="preview",
+                                       guild_id=GUILD, channel_id=CHANNELS[0])
+        preview = callback_data(await fake_discord.wait_for_callback(iid))
+        iid = await fake_discord.slash("digest", [option("profile", "pruning")], subcommand="preview",
+                                       guild_id=GUILD, channel_id=CHANNELS[0])
+        missing = callback_data(await fake_discord.wait_for_callback(iid))
+    assert preview["flags"] == EPHEMERAL
+    assert preview["content"].startswith("**arXiv digest · 2025-04-28 · Quantum** (`quantum`): ")
+    assert 1 <= len(preview["embeds"]) <= 10 and preview["embeds"][0]["title"].startswith("1. ")
+    assert fake_discord.messages(CHANNELS[0]) == []  # nothing reached the channel
+    assert missing == {"content": "This channel has no such subscription; see /subscriptions.",
+                       "flags": EPHEMERAL, "embeds": [], "allowed_mentions": {"parse": []}, "tts": False}
+
+
+async def test_unsubscribe_and_subscriptions(start_bot: BotFactory, fake_discord: FakeDiscord) -> None:
+    async with start_bot(Clock(NOW)) as runtime:
+        for slug in ("quantum", "pruning"):
+            iid = await fake_discord.slash("subscribe", [option("profile", slug)], guild_id=GUILD,
+                                           channel_id=CHANNELS[0])
+            await fake_discord.wait_for_callback(iid)
+        iid = await fake_discord.slash("subscriptions", guild_id=GUILD, channel_id=CHANNELS[0])
+        listing = callback_data(await fake_discord.wait_for_callback(iid))
+        assert listing["flags"] == EPHEMERAL
+        assert [line.split()[0] for line in listing["content"].splitlines()] == ["`pruning`", "`quantum`"]
+        next_at = int(dt.datetime(2025, 4, 28, 9, 0, tzinfo=UTC).timestamp())
+        assert f"(next <t:{next_at}:R>)" in listing["content"]
+
+        iid = await fake_discord.autocomplete("unsubscribe", "profile", "qu", guild_id=GUILD,
+                                              channel_id=CHANNELS[0])
+        choices = (await fake_discord.wait_for_callback(iid)).body["data"]["choices"]
+        assert choices == [{"name": "quantum", "value": "quantum"}]  # this channel's, matching
+
+        iid = await fake_discord.slash("unsubscribe", [option("profile", "quantum")], guild_id=GUILD,
+                                       channel_id=CHANNELS[0], permissions=0)
+        denied = callback_data(await fake_discord.wait_for_callback(iid))
+        assert denied["content"] == "You need the Manage Channels permission to do that."
+        iid = await fake_discord.slash("unsubscribe", [option("profile", "quantum")], guild_id=GUILD,
+                                       channel_id=CHANNELS[0])
+        done = callback_data(await fake_discord.wait_for_callback(iid))
+        assert (done["content"], done["flags"]) == ("This channel no longer gets `quantum`.", EPHEMERAL)
+        assert [s.profile_slug for s in runtime.store.subscriptions(channel_id=CHANNELS[0])] == ["pruning"]
+
+
+async def test_server_profiles_create_autocomplete_show_and_delete(start_bot: BotFactory,
+                                                                  fake_discord: FakeDiscord) -> None:
+    create = [option("name", "Graph Nets"),
+              option("keywords_or_ids", "graph neural networks, message passing")]
+    async with start_bot(Clock(NOW)) as runtime:
+        iid = await fake_discord.slash("profile", create, subcommand="create", guild_id=GUILD,
+                                       channel_id=CHANNELS[0], permissions=0)
+        denied = callback_data(await fake_discord.wait_for_callback(iid))
+        assert denied["content"] == "You need the Manage Channels permission to do that."
+        assert runtime.store.custom_profiles(GUILD) == []
+
+        iid = await fake_discord.slash("profile", create, subcommand="create", guild_id=GUILD,
+                                       channel_id=CHANNELS[0])
+        deferred = await fake_discord.wait_for_callback(iid)
+        assert deferred.body == {"type": 5, "data": {"flags": EPHEMERAL}}
+        created = await fake_discord.next_request("POST", "/webhooks/")
+        assert created.body["content"].startswith("Created `graph-nets` with 2 terms")
+        original = fake_discord.original_response(iid)
+        assert original is not None and original["flags"] == EPHEMERAL
+
+        iid = await fake_discord.autocomplete("subscribe", "profile", "graph-n", guild_id=GUILD,
+                                              channel_id=CHANNELS[0])
+        choices = [c["value"] for c in (await fake_discord.wait_for_callback(iid)).body["data"]["choices"]]
+        assert choices[0] == "graph-nets" and len(choices) <= 25  # the server's own profile too
+
+        iid = await fake_discord.slash("profiles", [option("query", "graph")], guild_id=GUILD,
+                                       channel_id=CHANNELS[0])
+        listed = callback_data(await fake_discord.wait_for_callback(iid))["content"].splitlines()
+        assert "`graph-nets` (0) — graph neural networks, message passing" in listed
+
+        learned = runtime.service.profile(GUILD, "graph-neural-networks")
+        iid = await fake_discord.slash("profile", [option("slug", learned.slug)], subcommand="show",
+                                       guild_id=GUILD, channel_id=CHANNELS[0])
+        [shown] = callback_data(await fake_discord.wait_for_callback(iid))["embeds"]
+        assert shown["title"] == f"{learned.name} ({learned.slug})"
+        terms, _, heading, *exemplars = shown["description"].splitlines()
+        assert terms.startswith(f"**Top terms:** {learned.terms[0].text} (")
+        assert heading.startswith("**Exemplars** (from ")
+        assert len(exemplars) == min(8, len(learned.exemplars))
+        link = re.compile(r"• \[.+\]\(https://arxiv\.org/(abs|search)/\S+\)")
+        assert all(link.fullmatch(line) for line in exemplars)
+        # The corpus gives few arXiv ids; a paper without one links to arXiv's title search.
+        unnamed = next(e for e in learned.exemplars[:8] if not e.arxiv_id)
+        search = "https://arxiv.org/search/?" + urlencode({"query": unnamed.title, "searchtype": "title"})
+        assert any(line.endswith(f"]({search})") for line in exemplars)
+
+        iid = await fake_discord.slash("profile", [option("slug", "graph-nets")], subcommand="delete",
+                                       guild_id=GUILD, channel_id=CHANNELS[0], permissions=0)
+        assert "Manage Channels" in callback_data(await fake_discord.wait_for_callback(iid))["content"]
+        iid = await fake_discord.slash("profile", [option("slug", "graph-nets")], subcommand="delete",
+                                       guild_id=GUILD, channel_id=CHANNELS[0])
+        deleted = callback_data(await fake_discord.wait_for_callback(iid))
+        assert deleted["content"].startswith("Deleted `graph-nets`") and deleted["flags"] == EPHEMERAL
+        assert runtime.store.custom_profiles(GUILD) == []

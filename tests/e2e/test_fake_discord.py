@@ -227,3 +227,28 @@ async def test_late_or_repeated_callbacks_are_refused(bot: TinyBot, fake_discord
     async with aiohttp.ClientSession() as session, \
             session.post(url, json={"type": 4, "data": {"content": "again"}}) as again:  # a second answer
         assert (again.status, (await again.json())["code"]) == (400, 40060)
+
+
+async def test_first_followup_after_a_defer_resolves_the_thinking_message(
+        bot: TinyBot, fake_discord: FakeDiscord) -> None:
+    iid = await fake_discord.slash_command("not-a-command")  # the bot leaves it unanswered
+    assert isinstance(await asyncio.wait_for(bot.command_errors.get(), 5), app_commands.CommandNotFound)
+    token = fake_discord.interactions[iid]["token"]
+    webhook = f"{fake_discord.api_base}/webhooks/{APP_ID}/{token}"
+    async with aiohttp.ClientSession() as session:
+        async def post(url: str, body: dict) -> dict:  # type: ignore[type-arg]
+            async with session.post(url, json=body) as response:
+                assert response.status == 200
+                return await response.json()  # type: ignore[no-any-return]
+
+        await post(f"{fake_discord.api_base}/interactions/{iid}/{token}/callback", {"type": 5})
+        resolved = await post(webhook, {"content": "only for you?", "flags": EPHEMERAL})
+        original = fake_discord.original_response(iid)
+        assert original is not None and resolved["id"] == original["id"]
+        assert (original["content"], original["flags"]) == ("only for you?", 0)  # public, as deferred
+
+        async with session.delete(f"{webhook}/messages/@original") as deleted:
+            assert deleted.status == 204
+        assert fake_discord.original_response(iid) is None
+        fresh = await post(webhook, {"content": "only for you", "flags": EPHEMERAL})
+        assert fresh["id"] != original["id"] and fresh["flags"] == EPHEMERAL
