@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from digest.models import CorpusPaper, Paper, Profile, Term
-from digest.profiles import ALL_SLUG
+from digest.profiles import ALL_SLUG, display_forms
 from digest.text import ngrams, normalise_title
 
 MIN_CORPUS_DF = 2  # a term in fewer corpus papers is not trusted to say what the corpus reads
+MIN_TOPIC_DF = 3  # a term a topic did not learn joins it if this many of its exemplars have it
 CONTRAST_PRIOR = 1.0  # pseudo-papers added to each side of a term's document-frequency ratio
 JSON_VERSION = 1
 
@@ -73,20 +74,22 @@ def weigh_profiles(profiles: Sequence[Profile], corpus: Sequence[CorpusPaper],
                    background: Background) -> list[Profile]:
     """Profiles re-weighted against a background sample: a term weighs the log odds of the
     profile's papers (its exemplars; for `all`, the corpus) having it over background papers
-    having it, floored at 0 and relative to the top term, strongest first. `all` gets every term
-    that at least `MIN_CORPUS_DF` corpus papers have. Calibrate afterwards."""
+    having it, floored at 0 and relative to the top term, strongest first. A profile keeps its
+    learned terms and gains every term that at least `MIN_CORPUS_DF` of its papers have (`all`:
+    of the corpus papers). Calibrate afterwards."""
     if not background.papers:
         return list(profiles)
     keys = {normalise_title(p.title): paper_keys(p.title, p.abstract) for p in corpus}
-    texts = {t.key: t.text for p in profiles for t in p.terms}
+    texts = display_forms(corpus) | {t.key: t.text for p in profiles for t in p.terms}
     out = []
     for profile in profiles:
         whole = profile.slug == ALL_SLUG
         members = list(keys.values()) if whole else [
             keys[k] for k in (normalise_title(e.title) for e in profile.exemplars) if k in keys]
         df = Counter(k for m in members for k in m)
-        wanted = sorted(k for k, n in df.items() if n >= MIN_CORPUS_DF) if whole else [
-            t.key for t in profile.terms]
+        learned = set() if whole else {t.key for t in profile.terms}
+        least = MIN_CORPUS_DF if whole else MIN_TOPIC_DF
+        wanted = sorted({k for k, n in df.items() if n >= least} | learned)
         odds = {k: _log_odds(df[k], len(members), background.df.get(k, 0), background.papers)
                 for k in wanted}
         top = max(odds.values(), default=0.0) or 1.0

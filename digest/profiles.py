@@ -86,7 +86,7 @@ def learn_profiles(papers: Sequence[CorpusPaper]) -> list[Profile]:
     with threadpool_limits(limits=1):
         corpus = _analyse(papers)
         labels = _settle(corpus, _cluster(corpus))
-    forms = _display_forms(papers)
+    forms = display_forms(papers)
     groups = np.unique(labels[labels >= 0])
     topics = sorted(
         (_topic_profile(papers, corpus, labels == g, forms) for g in groups),
@@ -349,7 +349,7 @@ def _all_profile(
     )
 
 
-def _display_forms(papers: Sequence[CorpusPaper]) -> dict[str, str]:
+def display_forms(papers: Sequence[CorpusPaper]) -> dict[str, str]:
     """Each n-gram key's usual spelling: its commonest wording, each word cased as abstracts
     usually case it ("neural operators", "PDEs", "Gaussian processes"); titles' case is ignored."""
     wordings: dict[str, Counter[str]] = {}
