@@ -18,7 +18,7 @@ import feedparser
 
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.models import ANNOUNCE_TYPES, AnnounceType, FeedBatch, Paper
-from digest.text import normalise_whitespace
+from digest.text import normalise_whitespace, untex_name
 
 
 class FeedError(Exception):
@@ -151,7 +151,7 @@ def split_authors(text: str) -> tuple[str, ...]:
         elif depth == 0:
             current.append(char)
     names.append("".join(current))
-    parts = (normalise_whitespace(part) for name in names for part in _AND.split(name))
+    parts = (untex_name(part) for name in names for part in _AND.split(name))
     return tuple(part for part in parts if part)
 
 
@@ -245,7 +245,7 @@ def _api_paper(entry: Mapping[str, Any]) -> Paper:
         title=normalise_whitespace(_text(entry.get("title"))),
         abstract=normalise_whitespace(_text(entry.get("summary"))),
         authors=tuple(
-            normalise_whitespace(_text(a.get("name"))) for a in entry.get("authors") or ()
+            untex_name(_text(a.get("name"))) for a in entry.get("authors") or ()
         ),
         categories=_unique([primary, *tags]),
         version=version,
@@ -269,7 +269,7 @@ def _background_paper(row: object) -> Paper:
         arxiv_id=arxiv_id,
         title=normalise_whitespace(_string(row, "title")),
         abstract=normalise_whitespace(_string(row, "summary")),
-        authors=tuple(normalise_whitespace(a) for a in _string_list(row, "authors")),
+        authors=tuple(untex_name(a) for a in _string_list(row, "authors")),
         categories=_unique(_string_list(row, "categories")),
         version=version,
         announce_type="new",

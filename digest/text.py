@@ -67,6 +67,26 @@ def normalise_whitespace(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+_ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
+            "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
+            "c": "\u0327", "k": "\u0328", "r": "\u030a"}
+_TEX_ACCENT = re.compile(
+    r"""\\([`'^"~=.]|[uvHckr](?![A-Za-z]))\s*(\{\s*)?(\\[ij]\b|[A-Za-z])(?(2)\s*\})""")
+_TEX_LETTER = re.compile(r"\\(ss|aa|AA|ae|AE|oe|OE|o|O|l|L)\b\s?")
+_LETTERS = {"ss": "ß", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
+            "o": "ø", "O": "Ø", "l": "ł", "L": "Ł"}
+
+
+def untex_name(name: str) -> str:
+    """A person's name with TeX accents and letters as Unicode (`Hajdu\\v{s}ek` -> `Hajdušek`)."""
+    if "\\" not in name:
+        return normalise_whitespace(name)
+    text = _TEX_ACCENT.sub(lambda m: m.group(3).lstrip("\\") + _ACCENTS[m.group(1)], name)
+    text = _TEX_LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
+    text = re.sub(r"\{([^{}\\]*)\}", r"\1", text)
+    return normalise_whitespace(unicodedata.normalize("NFC", text))
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents (Soljačić -> soljacic) and TeX accents (Schr\\"odinger)."""
     text = re.sub(r"\\[\"'`^~=.]\{?([a-zA-Z])\}?", r"\1", text)
