@@ -102,7 +102,8 @@ def restore_latest_backup(path: Path, *, force: bool = False) -> Path:
     try:
         if not force and _is_good(path):
             raise StateInUseError(
-                f"{path} is a good state file; nothing to restore (force it to roll back anyway)"
+                f"{path} is a good state file; nothing to restore (to roll back anyway, stop the "
+                f"bot and copy a backup from {backup_dir(path)} over it)"
             )
         for candidate in list_backups(path):
             if not _is_good(candidate):

@@ -18,7 +18,8 @@ by key is a dict access and never a scan. Dates are ISO strings, instants ISO 86
                    id only:  {"s": first seen, "a": announced}
     deliveries     "<channel>:<digest date>"
                    {"<slug>": {"i": [arxiv ids], "m": [message ids], "t": unix time of last post,
-                               "c": 1 once the whole digest is posted}}
+                               "c": 1 once the whole digest is posted,
+                               "w": newest announce date the digest drew from}}
     feeds          "<cat>+<cat>" (sorted) {"etag", "modified", "fingerprint", "fetched",
                                            "announced"}
 
@@ -80,7 +81,8 @@ def _opt(doc: Mapping[str, Any], name: str, kind: type, default: Any) -> Any:
     return _get(doc, name, kind) if doc.get(name) is not None else default
 
 
-def _date(text: str) -> dt.date:
+def parse_date(text: str) -> dt.date:
+    """The date an ISO string names; LayoutError if it names none."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -205,12 +207,12 @@ def decode_paper(arxiv_id: str, doc: Mapping[str, Any]) -> PaperRecord:
             arxiv_id=arxiv_id, title=_get(doc, "t", str), abstract=_get(doc, "b", str),
             authors=_strings(doc, "au"), categories=_strings(doc, "c"),
             version=_opt(doc, "v", int, None), announce_type=cast(AnnounceType, kind),
-            published=_date(published) if published else None,
-            updated=_date(updated) if updated else None, comment=_opt(doc, "m", str, ""),
+            published=parse_date(published) if published else None,
+            updated=parse_date(updated) if updated else None, comment=_opt(doc, "m", str, ""),
         )
     return PaperRecord(
-        arxiv_id=arxiv_id, first_seen=_date(_get(doc, "s", str)),
-        announced=_date(_get(doc, "a", str)), keep=bool(doc.get("k")), paper=paper,
+        arxiv_id=arxiv_id, first_seen=parse_date(_get(doc, "s", str)),
+        announced=parse_date(_get(doc, "a", str)), keep=bool(doc.get("k")), paper=paper,
     )
 
 
@@ -223,7 +225,7 @@ def split_delivery_id(doc_id: str) -> tuple[int, dt.date]:
     """The channel and digest date a deliveries document id names; LayoutError if malformed."""
     channel, _, day = doc_id.rpartition(":")
     try:
-        return int(channel), _date(day)
+        return int(channel), parse_date(day)
     except ValueError:
         raise LayoutError(f"{doc_id!r} is not <channel>:<date>") from None
 
@@ -241,6 +243,9 @@ def check_day(record: Mapping[str, Any]) -> None:
         raise LayoutError("message ids must be integers")
     _get(record, "t", int)
     _opt(record, "c", int, 0)
+    covered = _opt(record, "w", str, None)
+    if covered is not None:
+        parse_date(covered)
 
 
 def encode_feed(state: FeedState) -> Doc:
@@ -258,5 +263,5 @@ def decode_feed(doc: Mapping[str, Any]) -> FeedState:
     return FeedState(
         fingerprint=_get(doc, "fingerprint", str), fetched_at=_instant(_get(doc, "fetched", str)),
         etag=_opt(doc, "etag", str, None), last_modified=_opt(doc, "modified", str, None),
-        announced=_date(announced) if announced else None,
+        announced=parse_date(announced) if announced else None,
     )

@@ -34,6 +34,7 @@ from storage.layout import (
     delivery_id,
     encode_day,
     encode_subscription,
+    parse_date,
     profile_id,
     split_delivery_id,
     subscription_id,
@@ -52,7 +53,7 @@ def empty_state() -> Tables:
 
 def read_state(path: Path, *, deep: bool = False) -> tuple[Tables, int] | None:
     """A state file's contents, migrated to the current layout and validated, with the version it
-    had; None if there is no file. `deep` also decodes every paper and delivery."""
+    had; None if there is no file. `deep` also decodes every paper's metadata."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -136,11 +137,8 @@ def validate(data: Tables, *, deep: bool = False) -> None:
         decode_subscription(doc).key)))
     _each(data, PROFILES, lambda key, doc: _same(key, _profile_key(doc)))
     _each(data, FEEDS, lambda key, doc: decode_feed(doc))
-    if deep:
-        _each(data, PAPERS, decode_paper)
-        _each(data, DELIVERIES, _check_day_doc)
-    else:
-        _each(data, PAPERS, _check_dates)
+    _each(data, DELIVERIES, _check_day_doc)  # what stops a paper being posted twice
+    _each(data, PAPERS, decode_paper if deep else _check_dates)
 
 
 def _each(data: Tables, table: str, check: Callable[[str, Mapping[str, Any]], object]) -> None:
@@ -164,8 +162,12 @@ def _profile_key(doc: Mapping[str, Any]) -> str:
 
 
 def _check_dates(key: str, doc: Mapping[str, Any]) -> None:
-    if not isinstance(doc.get("s"), str) or not isinstance(doc.get("a"), str):
-        raise LayoutError("needs first-seen 's' and announced 'a' dates")
+    # Pruning compares these as strings, so they must be ISO dates, not merely strings.
+    for name in ("s", "a"):
+        value = doc.get(name)
+        if not isinstance(value, str):
+            raise LayoutError("needs first-seen 's' and announced 'a' dates")
+        parse_date(value)
 
 
 def _check_day_doc(key: str, doc: Mapping[str, Any]) -> None:

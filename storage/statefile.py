@@ -20,9 +20,9 @@ from storage.atomic import (
     atomic_write_bytes,
     remove_stale_temp_files,
 )
-from storage.backup import make_daily_backup
+from storage.backup import backup_dir, list_backups, make_daily_backup
 from storage.encoding import encode_json
-from storage.errors import InvalidRecordError, StoreClosedError
+from storage.errors import InvalidRecordError, StateMissingError, StoreClosedError
 from storage.lock import acquire_lock
 from storage.schema import SCHEMA_VERSION, empty_state, read_state
 from storage.tables import KeyedTable, StateDB
@@ -35,6 +35,18 @@ def utc_date(now: dt.datetime) -> dt.date:
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidRecordError(f"the store needs aware datetimes, got naive {now.isoformat()}")
     return now.astimezone(dt.UTC).date()
+
+
+def _refuse_to_start_over(path: Path) -> None:
+    # A missing file beside its backups was lost, not never made: starting empty would drop
+    # every subscription, and the empty file's backups would push the good ones out in a week.
+    backups = list_backups(path)
+    if backups:
+        raise StateMissingError(
+            f"{path} is missing, but {backup_dir(path)} holds {len(backups)} backup(s), the "
+            f"newest {backups[0].name}. Run `arxiv-digest state restore` to bring it back, or "
+            "move the backups away to start with an empty state"
+        )
 
 
 class StateFile:
@@ -53,13 +65,16 @@ class StateFile:
 
     @classmethod
     def open(cls, path: Path, *, now: dt.datetime, backups: int = 7) -> StateFile:
-        """Lock the file, then load it (migrating and backing up) or create it."""
+        """Lock the file, then load it (migrating and backing up) or create it; a file that is
+        missing while its backups exist is a StateMissingError, not a fresh start."""
         today = utc_date(now)
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = acquire_lock(path)
         try:
             remove_stale_temp_files(path)
             loaded = read_state(path)
+            if loaded is None:
+                _refuse_to_start_over(path)
             data, version = loaded if loaded else (empty_state(), None)
             if version is not None:
                 make_daily_backup(path, today, backups, again=version < SCHEMA_VERSION)

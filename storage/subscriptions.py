@@ -90,6 +90,12 @@ def _check(sub: Subscription) -> None:
         parse_timezone(sub.timezone)
     except ScheduleError as exc:
         raise InvalidRecordError(str(exc)) from exc
+    post = sub.post_time
+    if post.second or post.microsecond or post.tzinfo is not None:
+        raise InvalidRecordError(
+            f"subscription {sub.key}: post_time {post.isoformat()} must be a plain HH:MM "
+            "(the zone is `timezone`)"
+        )
     if sub.max_papers < 1:
         raise InvalidRecordError(f"subscription {sub.key}: max_papers must be at least 1")
     if sub.subscribed_at is not None and sub.subscribed_at.utcoffset() is None:

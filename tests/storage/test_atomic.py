@@ -23,6 +23,29 @@ def test_a_write_replaces_the_whole_file_and_keeps_its_mode(tmp_path: Path) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
 
 
+def test_a_write_syncs_the_data_then_renames_then_syncs_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = tmp_path / "f.json"
+    steps: list[str] = []
+    fsync, replace = os.fsync, os.replace
+
+    def syncing(fd: int) -> None:
+        what = "folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        steps.append(f"fsync {what} {os.fstat(fd).st_size if what == 'file' else ''}".strip())
+        fsync(fd)
+
+    def replacing(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        steps.append(f"replace {Path(src).parent == tmp_path} {Path(dst).name}")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", syncing)
+    monkeypatch.setattr(os, "replace", replacing)
+    atomic_write_bytes(target, b"12345")
+    assert steps == ["fsync file 5", "replace True f.json", "fsync folder"]
+    assert target.read_bytes() == b"12345"
+
+
 def test_a_write_that_fails_leaves_the_old_file_and_no_temp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from storage import SCHEMA_VERSION, CorruptStateError, Store, backup_dir, check_state
-from tests.storage.conftest import NOW, sub
+from storage import (
+    SCHEMA_VERSION,
+    CorruptStateError,
+    StateMissingError,
+    Store,
+    backup_dir,
+    check_state,
+    restore_latest_backup,
+)
+from tests.storage.conftest import NOW, paper, sub
 
 V0 = {
     "_default": {
@@ -47,6 +55,13 @@ def test_an_empty_version_0_file_migrates_to_an_empty_store(path: Path) -> None:
         assert store.subscriptions() == []
 
 
+def v1(**tables: object) -> bytes:
+    """A version 1 file with empty tables, but for those given."""
+    names = ("subscriptions", "profiles", "papers", "deliveries", "feeds")
+    return json.dumps({"meta": {"schema": {"version": 1}}, **{name: {} for name in names},
+                       **tables}).encode()
+
+
 CORRUPT = {
     "truncated JSON": b'{"meta":{"schema":{"version":1}},"subscr',
     "not UTF-8": b"\xff\xfe{}",
@@ -62,6 +77,12 @@ CORRUPT = {
     "a paper without dates": json.dumps({
         "meta": {"schema": {"version": 1}}, "subscriptions": {}, "profiles": {},
         "papers": {"2611.00001": {"t": "x"}}, "deliveries": {}, "feeds": {}}).encode(),
+    "a paper with a date that isn't one": v1(papers={"2611.00001": {"s": "2026-11-22",
+                                                                     "a": "yesterday"}}),
+    "delivered ids that are a string": v1(deliveries={"10:2026-11-22": {
+        "ml": {"i": "2611.00001", "m": [1], "t": 0}}}),
+    "a delivery record that is a list": v1(deliveries={"10:2026-11-22": {"ml": []}}),
+    "a delivery under a bad id": v1(deliveries={"10-2026-11-22": {}}),
     "a newer schema version": json.dumps(
         {"meta": {"schema": {"version": SCHEMA_VERSION + 1}}}).encode(),
 }
@@ -94,10 +115,32 @@ def test_a_newer_version_says_to_upgrade(path: Path) -> None:
 
 def test_the_deep_check_finds_what_opening_skips(path: Path) -> None:
     with Store.open(path, now=NOW) as store:
-        store.record_delivery(10, "ml", NOW.date(), ["a"], [1], NOW)
+        store.remember_papers([paper(1)], announced=NOW.date(), now=NOW)
     data = json.loads(path.read_bytes())
-    data["deliveries"]["10:2026-11-22"]["ml"]["m"] = ["not a number"]
+    data["papers"][paper(1).arxiv_id]["au"] = "Ada Lovelace"
     path.write_text(json.dumps(data))
-    assert "deliveries/10:2026-11-22" in check_state(path).problem
+    assert f"papers/{paper(1).arxiv_id}" in check_state(path).problem
     with Store.open(path, now=NOW):
-        pass  # opening checks only what it must, and quickly
+        pass  # opening checks only what it must, and quickly: not every paper's metadata
+
+
+def test_an_unreadable_file_is_refused(path: Path) -> None:
+    path.mkdir()  # reading it fails, as a file without read permission would
+    with pytest.raises(CorruptStateError, match=rf"{path}: cannot be read \(Is a directory\)"):
+        Store.open(path, now=NOW)
+    assert path.is_dir() and not backup_dir(path).exists()
+    assert "cannot be read" in check_state(path).problem
+
+
+def test_a_lost_file_whose_backups_remain_is_not_started_afresh(path: Path) -> None:
+    with Store.open(path, now=NOW) as store:
+        store.subscribe(sub())
+    with Store.open(path, now=NOW + dt.timedelta(days=1)):
+        pass  # backs up the file with its subscription
+    path.unlink()
+    with pytest.raises(StateMissingError, match=rf"{path} is missing.*arxiv-digest state restore"):
+        Store.open(path, now=NOW + dt.timedelta(days=2))
+    assert not path.exists()
+    restore_latest_backup(path)
+    with Store.open(path, now=NOW + dt.timedelta(days=2)) as store:
+        assert store.subscriptions() == [sub()]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 
+from digest.models import Subscription
 from storage import InvalidRecordError, Store
 from tests.storage.conftest import NOW, sub
 
@@ -34,6 +36,17 @@ def test_subscription_round_trips_every_field(store: Store) -> None:
     store.subscribe(full)
     assert store.get_subscription(3, 30, "physics-ml") == full
     assert store.get_subscription(3, 30, "other") is None
+
+
+def test_a_subscription_given_no_time_posts_at_nine_utc_and_is_stored_so(store: Store) -> None:
+    saved, _ = store.subscribe(Subscription(guild_id=1, channel_id=10, profile_slug="ml"))
+    assert (saved.post_time, saved.timezone) == (dt.time(9, 0), "UTC")
+    assert (saved.min_score, saved.max_papers) == (0.35, 10)
+    assert (saved.include_cross, saved.include_replacements) == (True, False)
+    assert (saved.enabled, saved.disabled_reason) == (True, "")
+    store.flush()
+    doc = json.loads(store.path.read_bytes())["subscriptions"]["1:10:ml"]
+    assert (doc["time"], doc["tz"]) == ("09:00", "UTC")
 
 
 def test_subscriptions_filter_and_keep_a_stable_order(store: Store) -> None:
@@ -91,6 +104,8 @@ def test_resubscribing_reenables_a_disabled_subscription(store: Store) -> None:
 @pytest.mark.parametrize("bad", [
     sub(timezone="Mars/Olympus"), sub(max_papers=0),
     sub(subscribed_at=dt.datetime(2026, 1, 1, 9, 0)),
+    sub(post_time=dt.time(9, 0, 30)),  # the file keeps HH:MM; seconds would be lost
+    sub(post_time=dt.time(9, 0, tzinfo=dt.UTC)),  # the zone is `timezone`, not the time's
 ])
 def test_invalid_subscriptions_are_refused(store: Store, bad: object) -> None:
     with pytest.raises(InvalidRecordError):
