@@ -163,14 +163,18 @@ class DigestService:
     # -- papers ---------------------------------------------------------------------------
 
     def cached_paper(self, text: str) -> Paper | None:
-        """A paper the bot has already seen, without asking arXiv."""
+        """A paper the bot has already seen, without asking arXiv; kept in full from now on,
+        since someone wanted it."""
         arxiv_id, _ = self._parse_id(text)
-        return self.store.get_paper(arxiv_id)
+        found = self.store.get_paper(arxiv_id)
+        if found is not None:
+            self.store.mark_keep([arxiv_id])
+        return found
 
     async def lookup_paper(self, text: str) -> Paper:
         """A paper by id or URL: from the store if seen, else from the arXiv API."""
         arxiv_id, _ = self._parse_id(text)
-        cached = self.store.get_paper(arxiv_id)
+        cached = self.cached_paper(arxiv_id)
         if cached is not None:
             return cached
         [paper] = await self.lookup_many([arxiv_id])

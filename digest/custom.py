@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from digest.models import Exemplar, Paper, Profile, Term
-from digest.rank import features, score_paper
+from digest.rank import TITLE_BOOST, features, score_paper
 from digest.text import ngrams, surface_forms
 
 MAX_TERMS = 40
@@ -38,8 +38,8 @@ def profile_from_keywords(slug: str, name: str, keywords: Iterable[str], guild_i
             terms[found[0]] = Term(found[0], found[1], 1.0)
     if not terms:
         raise CustomProfileError("None of those keywords has a searchable word in it.")
-    # Calibrated so that one keyword in the title and another in the abstract scores about 1.0.
-    return Profile(slug, name.strip(), tuple(terms.values()), (), 0, 3.5, guild_id)
+    # Calibrated so that one keyword in the title and another in a typical abstract scores 1.0.
+    return Profile(slug, name.strip(), tuple(terms.values()), (), 0, TITLE_BOOST + 1.0, guild_id)
 
 
 def profile_from_papers(slug: str, name: str, papers: Sequence[Paper], guild_id: int) -> Profile:

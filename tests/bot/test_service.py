@@ -10,7 +10,7 @@ import pytest
 
 from bot.arxiv_client import ArxivUnavailableError
 from bot.service import DigestService, SubscribeRequest, UserError
-from digest.models import Profile, Term
+from digest.models import Paper, Profile, Term
 from storage import Store
 
 UTC = dt.timezone.utc
@@ -95,6 +95,15 @@ async def test_paper_lookup_asks_the_api_once_then_answers_from_the_store(servic
     assert service.cached_paper("arXiv:1707.08567") == paper
     assert await service.lookup_paper("1707.08567") == paper
     assert api.calls == [["1707.08567"]]
+
+
+def test_a_paper_looked_up_from_the_store_is_kept_in_full(service: DigestService) -> None:
+    seen = Paper("2602.00001", "Neural operators for weather", "We forecast with operators.")
+    service.store.remember_papers([seen], announced=NOW.date(), now=NOW)
+    assert not service.store.paper_record("2602.00001").keep  # type: ignore[union-attr]
+    assert service.cached_paper("2602.00001v2") == seen
+    assert service.store.paper_record("2602.00001").keep  # type: ignore[union-attr]
+    assert service.cached_paper("2602.00002") is None
 
 
 async def test_paper_lookup_errors_are_clear(service: DigestService) -> None:
