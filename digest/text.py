@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -99,6 +100,7 @@ def fold(text: str) -> str:
 _INVARIANT = frozenset({"series", "species", "physics", "data", "bias", "lens", "gas", "ais"})
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light, predictable plural/suffix folding: operators -> operator, studies -> study."""
     if len(word) <= 3 or word.endswith(("ss", "us", "is", "ics")) or word in _INVARIANT:
@@ -136,15 +138,18 @@ def ngrams(text: str, max_n: int = 3) -> list[str]:
     """Content unigrams and the n-grams (n <= max_n) that do not cross a stop word."""
     toks = content_tokens(text)
     out: list[str] = []
+    last = len(toks)
     for i, tok in enumerate(toks):
         if tok is None:
             continue
         out.append(tok)
-        for n in range(2, max_n + 1):
-            window = toks[i : i + n]
-            if len(window) < n or None in window:
+        phrase = tok
+        for j in range(i + 1, min(i + max_n, last)):
+            following = toks[j]
+            if following is None:
                 break
-            out.append(" ".join(t for t in window if t is not None))
+            phrase = f"{phrase} {following}"
+            out.append(phrase)
     return out
 
 
