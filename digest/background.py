@@ -74,7 +74,8 @@ def weigh_profiles(profiles: Sequence[Profile], corpus: Sequence[CorpusPaper],
                    background: Background) -> list[Profile]:
     """Profiles re-weighted against a background sample: a term weighs the log odds of the
     profile's papers (its exemplars; for `all`, the corpus) having it over background papers
-    having it, floored at 0 and relative to the top term, strongest first. A profile keeps its
+    having it, floored at 0 and relative to the top term. Terms come in order of evidence (weight
+    times how many of the profile's papers have it), so the first describe it. A profile keeps its
     learned terms and gains every term that at least `MIN_CORPUS_DF` of its papers have (`all`:
     of the corpus papers). Calibrate afterwards."""
     if not background.papers:
@@ -93,7 +94,7 @@ def weigh_profiles(profiles: Sequence[Profile], corpus: Sequence[CorpusPaper],
         odds = {k: _log_odds(df[k], len(members), background.df.get(k, 0), background.papers)
                 for k in wanted}
         top = max(odds.values(), default=0.0) or 1.0
-        order = sorted(wanted, key=lambda k: (-odds[k], k))
+        order = sorted(wanted, key=lambda k: (-odds[k] * df[k], k))  # evidence: weight x coverage
         weights = ((k, round(odds[k] / top, 6)) for k in order)
         terms = tuple(Term(k, texts.get(k, k), w) for k, w in weights if w > 0)
         out.append(replace(profile, terms=terms) if members else profile)

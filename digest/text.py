@@ -118,10 +118,11 @@ def tokens(text: str) -> list[str]:
     """Folded, stemmed word tokens of a title or abstract, with TeX maths and commands removed."""
     text = _TEX_MATH.sub(" ", text)
     text = _TEX_COMMAND.sub(" ", text)
-    words = _WORD.findall(fold(text).replace("-", " "))
+    words = _WORD.findall(_NEGATED.sub("non", fold(text)).replace("-", " "))
     return [stem(w.removesuffix("'s")) for w in words]
 
 
+_NEGATED = re.compile(r"\bnon-(?=[a-z])")  # non-linear -> nonlinear, not "non" + "linear"
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"]+(?:\s|$)|[()\[\]{}\"]")
 
 

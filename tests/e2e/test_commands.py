@@ -226,7 +226,7 @@ async def test_server_profiles_create_autocomplete_show_and_delete(start_bot: Bo
         listed = callback_data(await fake_discord.wait_for_callback(iid))["content"].splitlines()
         assert "`graph-nets` (0) — graph neural networks, message passing" in listed
 
-        learned = runtime.service.profile(GUILD, "graph-neural-networks")
+        learned = runtime.service.profile(GUILD, "neural-operators")
         iid = await fake_discord.slash("profile", [option("slug", learned.slug)], subcommand="show",
                                        guild_id=GUILD, channel_id=CHANNELS[0])
         [shown] = callback_data(await fake_discord.wait_for_callback(iid))["embeds"]
