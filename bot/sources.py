@@ -6,6 +6,7 @@ This is the shell around `digest/`: it does the I/O and hands bytes and text to 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import importlib.resources
 import logging
 import os
@@ -111,8 +112,16 @@ def papers_from_file(path: Path) -> FeedBatch:
         raise InputError(f"{path}: cannot read feed ({exc.strerror})") from exc
     if path.suffix == ".jsonl":
         papers: Sequence[Paper] = parse_background_jsonl(data.decode("utf-8"))
-        return FeedBatch(categories=(), papers=tuple(papers))
+        return FeedBatch(categories=(), papers=tuple(papers), announced=_date_in_name(path))
     return parse_feed(data)
+
+
+def _date_in_name(path: Path) -> dt.date | None:
+    """The announcement date a listing's file name starts with (2026-02-05_cs.jsonl), if any."""
+    try:
+        return dt.date.fromisoformat(path.name[:10])
+    except ValueError:
+        return None
 
 
 async def fetch_batch(url_or_categories: str, settings: ClientSettings) -> FeedBatch:

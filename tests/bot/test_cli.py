@@ -99,6 +99,7 @@ def test_preview_background_day_as_json(capsys: pytest.CaptureFixture[str], fixt
                        "--min-score", "0", "--top", "5")
     doc = json.loads(out)
     assert code == 0 and doc["considered"] == 406 and len(doc["entries"]) == 5
+    assert doc["announced"] == "2026-02-05"  # a listing's date comes from its file name
     scores = [e["score"] for e in doc["entries"]]
     assert scores == sorted(scores, reverse=True)
     assert all(e["matched"] for e in doc["entries"])
