@@ -21,19 +21,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import discord  # noqa: E402
-import yarl  # noqa: E402
-from aiohttp import web  # noqa: E402
+import discord
+import yarl
+from aiohttp import web
 
-from bot.app import build_runtime  # noqa: E402
-from bot.arxiv_client import ClientSettings  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.jobs import post_slot  # noqa: E402
-from bot.sources import load_profiles  # noqa: E402
-from digest.models import Subscription  # noqa: E402
-from tests.e2e.fake_discord import FakeDiscord, option  # noqa: E402
+from bot.app import build_runtime
+from bot.arxiv_client import ClientSettings
+from bot.config import Settings
+from bot.jobs import post_slot
+from bot.sources import load_profiles
+from digest.models import Subscription
+from tests.e2e.fake_discord import FakeDiscord, option
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NOW = dt.datetime(2024, 11, 28, 6, 0, tzinfo=UTC)
 FEED = REPO.parent / "shared" / "fixtures" / "feeds" / "all-archives_2024-11-28.xml"
 CATEGORIES = ("cs.LG", "stat.ML", "physics.comp-ph", "cs.CV", "cs.AI", "quant-ph")

@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.sources import read_corpus
+from digest.background import background_from_papers, weigh_profiles
 from digest.evaluation import (
     KEYWORDS_PER_PROFILE,
     N_FOLDS,
@@ -37,7 +38,6 @@ from digest.evaluation import (
 from digest.feed import parse_background_jsonl
 from digest.models import CorpusPaper, DigestOptions, Paper
 from digest.profiles import learn_profiles
-from digest.background import background_from_papers, weigh_profiles
 from digest.rank import calibrate, rank
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"

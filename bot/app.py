@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> dt.datetime:
     """The real clock, the one place the bot reads it."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -54,7 +54,7 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
         async with aiohttp.ClientSession() as session:
             api = ArxivClient(session, client_settings or ClientSettings())
             service = DigestService(store, profiles, api, clock)
-            scheduler = AsyncIOScheduler(timezone=dt.timezone.utc)
+            scheduler = AsyncIOScheduler(timezone=dt.UTC)
             holder: list[DailyCycle] = []
 
             async def on_setup(bot: DigestBot) -> None:

@@ -25,7 +25,13 @@ from digest.models import DigestOptions
 from digest.profiles import ProfileDataError, learn_profiles, profiles_to_json
 from digest.rank import build_digest, calibrate
 from digest.render import FORMATS, render_digest, render_profile, render_profile_list
-from storage import CorruptStateError, StateError, StateLockedError, check_state, restore_latest_backup
+from storage import (
+    CorruptStateError,
+    StateError,
+    StateLockedError,
+    check_state,
+    restore_latest_backup,
+)
 
 # The corpus is machine learning (cs.LG, stat.ML) and its use in the physical sciences
 # (physics.comp-ph); most of its physics, astro and security papers are cross-listed into cs.LG.

@@ -16,8 +16,17 @@ from discord import app_commands
 from bot.daily import ChannelGone, MissingAccess, SendError
 from bot.service import DigestService, SubscribeRequest, UserError
 from digest.catalog import match_profiles
-from digest.embeds import (MAX_CHARS_PER_MESSAGE, MAX_CONTENT, MAX_DESCRIPTION, MAX_EMBEDS_PER_MESSAGE,
-                           MAX_TITLE, Embed, embed_chars, paper_embed, plan_messages)
+from digest.embeds import (
+    MAX_CHARS_PER_MESSAGE,
+    MAX_CONTENT,
+    MAX_DESCRIPTION,
+    MAX_EMBEDS_PER_MESSAGE,
+    MAX_TITLE,
+    Embed,
+    embed_chars,
+    paper_embed,
+    plan_messages,
+)
 from digest.models import ABS_URL, Exemplar, Paper, Profile, ScoredPaper, Subscription
 from digest.render import describe_hits, excerpt
 from digest.schedule import next_post_at, parse_timezone

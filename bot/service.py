@@ -10,15 +10,15 @@ import asyncio
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.arxiv_client import ArxivUnavailableError
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.catalog import UnknownProfileError, find_profile
-from digest.feed import parse_api, select_papers
 from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
+from digest.feed import parse_api, select_papers
 from digest.models import Digest, Paper, Profile, ScoredPaper, Subscription
 from digest.rank import Scorer, build_digest, score_paper
 from digest.schedule import ScheduleError, next_post_at, parse_post_time, parse_timezone

@@ -9,9 +9,9 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
+from digest.background import background_from_papers, weigh_profiles
 from digest.models import CorpusPaper, Paper, Profile
 from digest.profiles import learn_profiles
-from digest.background import background_from_papers, weigh_profiles
 from digest.rank import best_scores, build_index, calibrate
 from digest.text import ngrams, normalise_title
 

@@ -49,16 +49,16 @@ def post_time_on(sub: Subscription, day: dt.date) -> dt.datetime:
     zone = parse_timezone(sub.timezone)
     naive = dt.datetime.combine(day, sub.post_time)
     candidate = naive.replace(tzinfo=zone, fold=0)
-    roundtrip = candidate.astimezone(dt.timezone.utc).astimezone(zone)
+    roundtrip = candidate.astimezone(dt.UTC).astimezone(zone)
     if roundtrip.replace(tzinfo=None) != naive:  # in a gap: shift by the gap's length
-        return roundtrip.astimezone(dt.timezone.utc)
-    return candidate.astimezone(dt.timezone.utc)
+        return roundtrip.astimezone(dt.UTC)
+    return candidate.astimezone(dt.UTC)
 
 
 def next_post_at(sub: Subscription, now: dt.datetime) -> dt.datetime:
     """The first post instant strictly after `now`."""
     today = local_date(sub, now)
-    for offset in range(0, 3):
+    for offset in range(3):
         at = post_time_on(sub, today + dt.timedelta(days=offset))
         if at > now:
             return at

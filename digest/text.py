@@ -57,7 +57,7 @@ FUNCTION_WORDS = frozenset(
 
 STOP_WORDS = FUNCTION_WORDS | PROSE_WORDS
 
-_TEX_MATH = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+_TEX_MATH = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 _TEX_COMMAND = re.compile(r"\\[a-zA-Z]+\*?")
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:'[a-z]+)?|[0-9]+[a-z][a-z0-9]*")
 _WHITESPACE = re.compile(r"\s+")

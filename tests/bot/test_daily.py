@@ -18,7 +18,7 @@ from digest.embeds import Embed
 from digest.models import Profile, Subscription, Term
 from storage import Store
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 QUANTUM = Profile(
     "quantum-computing", "Quantum Computing",
     (Term("quantum", "quantum", 1.0), Term("qubit", "qubits", 0.8), Term("entanglement", "entanglement", 0.7),

@@ -13,7 +13,7 @@ from bot.service import DigestService, SubscribeRequest, UserError
 from digest.models import Paper, Profile, Term
 from storage import Store
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
 PROFILES = [
     Profile("neural-operators", "Neural Operators", (Term("neural operator", "neural operators", 1.0),), size=20),

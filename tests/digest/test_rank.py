@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from digest.models import CorpusPaper, DigestOptions, Exemplar, Paper, Profile, Term
 from digest.rank import (

@@ -17,7 +17,7 @@ from digest.schedule import (
     post_time_on,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def sub(hhmm: str, zone: str) -> Subscription:

@@ -11,7 +11,7 @@ from bot.app import Runtime
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock, FakeArxiv
 from tests.e2e.fake_discord import MANAGE_CHANNELS, FakeDiscord, option
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NOW = dt.datetime(2025, 4, 28, 6, 0, tzinfo=UTC)
 EPHEMERAL = 64
 

@@ -15,7 +15,7 @@ from digest.embeds import MAX_CHARS_PER_MESSAGE, MAX_EMBEDS_PER_MESSAGE, embed_c
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock, FakeArxiv
 from tests.e2e.fake_discord import FakeDiscord, option
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # 2025-03-30: clocks in Europe/Berlin jump from 02:00 to 03:00 (UTC+1 -> UTC+2).
 DST_DAY = dt.datetime(2025, 3, 30, 0, 0, tzinfo=UTC)
 FEED = "quant-ph"
