@@ -19,7 +19,7 @@ from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.catalog import UnknownProfileError, find_profile
 from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
 from digest.feed import parse_api, select_papers
-from digest.models import Digest, Paper, Profile, ScoredPaper, Subscription
+from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
 from digest.rank import Scorer, build_digest, score_paper
 from digest.schedule import ScheduleError, next_post_at, parse_post_time, parse_timezone
 from storage import Store
@@ -127,7 +127,8 @@ class DigestService:
         profile = self.profile(req.guild_id, req.profile)
         current = self.store.get_subscription(req.guild_id, req.channel_id, profile.slug)
         base = current or Subscription(req.guild_id, req.channel_id, profile.slug,
-                                       categories=self.default_categories)
+                                       categories=self.default_categories,
+                                       timezone=self._guild_zone(req.guild_id))
         try:
             post_time = parse_post_time(req.time) if req.time else base.post_time
             zone = str(parse_timezone(req.timezone)) if req.timezone else base.timezone
@@ -149,6 +150,13 @@ class DigestService:
         self.store.clear_failures(saved.key)
         self.store.flush()
         return saved, created, next_post_at(saved, self.clock())
+
+    def _guild_zone(self, guild_id: int) -> str:
+        """The zone a server chose last (its newest subscription's), so a new channel's digest
+        follows the server's clock unless told otherwise; UTC for a server's first."""
+        dated = [s for s in self.subscriptions(guild_id, None) if s.subscribed_at is not None]
+        newest = max(dated, key=lambda s: s.subscribed_at or self.clock(), default=None)
+        return newest.timezone if newest else DEFAULT_TIMEZONE
 
     def unsubscribe(self, guild_id: int, channel_id: int, slug: str) -> None:
         """Stop a channel's subscription to a profile."""

@@ -12,6 +12,7 @@ ANNOUNCE_TYPES: tuple[AnnounceType, ...] = ("new", "cross", "replace", "replace-
 
 ABS_URL = "https://arxiv.org/abs/{}"
 PDF_URL = "https://arxiv.org/pdf/{}"
+DEFAULT_TIMEZONE = "UTC"  # a server's first subscription, unless told otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,7 @@ class Subscription:
     channel_id: int
     profile_slug: str
     post_time: dt.time = dt.time(9, 0)
-    timezone: str = "UTC"
+    timezone: str = DEFAULT_TIMEZONE
     categories: tuple[str, ...] = ()
     min_score: float = 0.35
     max_papers: int = 10

@@ -67,6 +67,19 @@ def test_subscribe_creates_then_updates_without_duplicates(service: DigestServic
     assert len(service.subscriptions(1, 10)) == 1
 
 
+def test_a_new_channel_follows_the_servers_last_chosen_zone(service: DigestService) -> None:
+    ticks = iter(range(100))
+    service.clock = lambda: NOW + dt.timedelta(seconds=next(ticks))  # each subscription later
+    first, _, _ = service.subscribe(SubscribeRequest(1, 10, 99, "neural-operators"))
+    assert first.timezone == "UTC" and first.post_time == dt.time(9, 0)
+    service.subscribe(SubscribeRequest(1, 11, 99, "neural-fields", timezone="Asia/Tokyo"))
+    third, _, next_at = service.subscribe(SubscribeRequest(1, 12, 99, "neural-operators"))
+    assert third.timezone == "Asia/Tokyo"
+    assert next_at == dt.datetime(2026, 3, 9, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
+    elsewhere, _, _ = service.subscribe(SubscribeRequest(2, 20, 99, "neural-operators"))
+    assert elsewhere.timezone == "UTC"  # another server keeps its own default
+
+
 @pytest.mark.parametrize("request_fields, message", [
     ({"profile": "neural-operator"}, "Did you mean: neural-operators"),
     ({"profile": "neural-operators", "time": "25:00"}, "HH:MM"),
