@@ -89,7 +89,8 @@ def maxrss_mb() -> float:
 
 def ours_learn(args: argparse.Namespace) -> dict[str, Any]:
     from digest.background import background_from_papers, weigh_profiles
-    from digest.profiles import learn_profiles, profiles_to_json
+    from digest.profile_json import profiles_to_json
+    from digest.profiles import learn_profiles
     from digest.rank import calibrate
 
     corpus, _ = read_corpus([args.corpus])
@@ -106,7 +107,7 @@ def ours_learn(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ours_day(args: argparse.Namespace) -> dict[str, Any]:
-    from digest.profiles import profiles_from_json
+    from digest.profile_json import profiles_from_json
     from digest.rank import Scorer, build_digest, build_index, score_day
 
     profiles = profiles_from_json(Path(args.profiles).read_text(encoding="utf-8"))

@@ -22,7 +22,8 @@ from digest.catalog import UnknownProfileError, find_profile
 from digest.corpus import CorpusFormatError
 from digest.feed import FeedError, select_papers
 from digest.models import DigestOptions
-from digest.profiles import ProfileDataError, learn_profiles, profiles_to_json
+from digest.profile_json import ProfileDataError, profiles_to_json
+from digest.profiles import learn_profiles
 from digest.rank import build_digest, calibrate
 from digest.render import FORMATS, render_digest, render_profile, render_profile_list
 from storage import (

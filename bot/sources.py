@@ -20,7 +20,7 @@ from digest.background import Background, background_from_json, background_from_
 from digest.corpus import dedupe_papers, parse_corpus_text
 from digest.feed import parse_background_jsonl, parse_feed
 from digest.models import CorpusPaper, FeedBatch, Paper, Profile
-from digest.profiles import profiles_from_json
+from digest.profile_json import profiles_from_json
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from digest.models import CorpusPaper, Paper, Profile, Term
-from digest.profiles import ALL_SLUG, display_forms
+from digest.models import ALL_SLUG, CorpusPaper, Paper, Profile, Term
+from digest.naming import display_forms
 from digest.text import ngrams, normalise_title
 
 MIN_CORPUS_DF = 2  # a term in fewer corpus papers is not trusted to say what the corpus reads

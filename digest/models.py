@@ -12,6 +12,7 @@ ANNOUNCE_TYPES: tuple[AnnounceType, ...] = ("new", "cross", "replace", "replace-
 
 ABS_URL = "https://arxiv.org/abs/{}"
 PDF_URL = "https://arxiv.org/pdf/{}"
+ALL_SLUG = "all"  # the profile of the whole corpus
 DEFAULT_TIMEZONE = "UTC"  # a server's first subscription, unless told otherwise
 
 

@@ -1,4 +1,4 @@
-"""Learning topic profiles from a corpus of abstracts, and reading and writing them as JSON.
+"""Learning topic profiles from a corpus of abstracts.
 
 Topics are spectral clusters of a paper-similarity graph, merged when alike and dissolved when small
 or unfocused; each is named by its most characteristic phrase and weighted by distinctiveness.
@@ -6,7 +6,6 @@ or unfocused; each is named by its most characteristic phrase and weighted by di
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.models import CorpusPaper, Exemplar, Profile, Term
-from digest.text import ngrams, surface_forms
+from digest.models import ALL_SLUG, CorpusPaper, Exemplar, Profile, Term
+from digest.naming import display_forms, display_name, slug_of
+from digest.text import ngrams
 
 SEED = 0
 N_CLUSTERS = 45  # raw clusters, before merging and dissolving
@@ -39,8 +39,6 @@ MAX_TERMS = 100
 MAX_ALL_TERMS = 120
 ALL_TERMS_PER_TOPIC = 3
 N_EXEMPLARS = 10
-ALL_SLUG = "all"
-JSON_VERSION = 1
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -48,10 +46,6 @@ if TYPE_CHECKING:
 Matrix = NDArray[np.float64]
 Labels = NDArray[np.int64]
 Mask = NDArray[np.bool_]
-
-
-class ProfileDataError(ValueError):
-    """A profiles JSON document that is malformed or of an unknown version."""
 
 
 class CorpusTooSmallError(ValueError):
@@ -315,8 +309,8 @@ def _topic_profile(
 ) -> Profile:
     key = corpus.vocab[_defining_term(corpus, mask)]
     return Profile(
-        slug=_slug(forms.get(key, key)),
-        name=_display_name(forms.get(key, key)),
+        slug=slug_of(forms.get(key, key)),
+        name=display_name(forms.get(key, key)),
         terms=_terms(_distinctiveness(corpus, mask), corpus.vocab, forms),
         exemplars=_exemplars(papers, corpus, np.flatnonzero(mask)),
         size=int(mask.sum()),
@@ -349,126 +343,15 @@ def _all_profile(
     )
 
 
-def display_forms(papers: Sequence[CorpusPaper]) -> dict[str, str]:
-    """Each n-gram key's usual spelling: its commonest wording, each word cased as abstracts
-    usually case it ("neural operators", "PDEs", "Gaussian processes"); titles' case is ignored."""
-    wordings: dict[str, Counter[str]] = {}
-    casings: dict[str, Counter[str]] = {}
-    for text, in_abstract in (
-        (t, a) for p in papers for t, a in ((p.title, False), (p.abstract, True))
-    ):
-        for key, form in surface_forms(text):
-            wordings.setdefault(key, Counter())[form.lower()] += 1
-            if in_abstract and " " not in form:
-                casings.setdefault(form.lower(), Counter())[form] += 1
-    return {
-        key: " ".join(
-            _commonest(casings[w]) if w in casings else w for w in _commonest(counts).split()
-        )
-        for key, counts in wordings.items()
-    }
-
-
-def _commonest(counts: Counter[str]) -> str:
-    """The most frequent form, in lower case unless a cased form is over twice as frequent."""
-    form = min(counts, key=lambda f: (-counts[f], f != f.lower(), f))
-    return form if counts[form] > 2 * counts.get(form.lower(), 0) else form.lower()
-
-
-def _slug(text: str) -> str:
-    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
-
-
-def _display_name(text: str) -> str:
-    return " ".join(w if w.lower() != w else w.capitalize() for w in text.split())
-
-
 def _unique_slugs(profiles: Sequence[Profile]) -> list[Profile]:
     """Profiles with a shared (or reserved) slug get their best other term appended."""
     counts = Counter(p.slug for p in profiles)
     out = []
     for p in profiles:
         if counts[p.slug] > 1 or p.slug == ALL_SLUG:
-            extra = next((t.text for t in p.terms if _slug(t.text) not in p.slug), str(p.size))
+            extra = next((t.text for t in p.terms if slug_of(t.text) not in p.slug), str(p.size))
             p = Profile(
-                f"{p.slug}-{_slug(extra)}", f"{p.name} ({extra})", p.terms, p.exemplars, p.size
+                f"{p.slug}-{slug_of(extra)}", f"{p.name} ({extra})", p.terms, p.exemplars, p.size
             )
         out.append(p)
     return out
-
-
-def profiles_to_json(profiles: Sequence[Profile]) -> str:
-    """A stable JSON document of the profiles, one term or exemplar a line, floats to 6 places."""
-    body = ",\n".join(_profile_json(p) for p in profiles)
-    return f'{{\n "version": {JSON_VERSION},\n "profiles": [\n{body}\n ]\n}}\n'
-
-
-def _profile_json(p: Profile) -> str:
-    fields = {
-        "slug": p.slug,
-        "name": p.name,
-        "size": p.size,
-        "scale": round(p.scale, 6),
-        "guild_id": p.guild_id,
-        "terms": [[t.key, t.text, round(t.weight, 6)] for t in p.terms],
-        "exemplars": [[e.title, e.arxiv_id] for e in p.exemplars],
-    }
-    lines = []
-    for key, value in fields.items():
-        if isinstance(value, list):
-            rows = ",\n".join(f"    {json.dumps(row, ensure_ascii=False)}" for row in value)
-            value_text = f"[\n{rows}\n   ]" if value else "[]"
-        else:
-            value_text = json.dumps(value, ensure_ascii=False)
-        lines.append(f"   {json.dumps(key)}: {value_text}")
-    return "  {\n" + ",\n".join(lines) + "\n  }"
-
-
-def profiles_from_json(text: str) -> list[Profile]:
-    """The profiles in a `profiles_to_json` document; ProfileDataError says what is wrong."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProfileDataError(f"profiles document is not valid JSON: {exc}") from None
-    if not isinstance(document, dict) or document.get("version") != JSON_VERSION:
-        raise ProfileDataError(
-            f'profiles document must be an object with "version": {JSON_VERSION}'
-        )
-    if not isinstance(document.get("profiles"), list):
-        raise ProfileDataError('profiles document has no "profiles" list')
-    profiles = [_profile_from_dict(n, d) for n, d in enumerate(document["profiles"])]
-    slugs = Counter(p.slug for p in profiles)
-    if duplicates := sorted(s for s, n in slugs.items() if n > 1):
-        raise ProfileDataError(f"profiles document repeats slugs: {', '.join(duplicates)}")
-    return profiles
-
-
-def _profile_from_dict(index: int, d: Any) -> Profile:
-    try:
-        return Profile(
-            slug=_text(d["slug"]),
-            name=_text(d["name"]),
-            terms=tuple(Term(_text(k), _text(t), _number(w)) for k, t, w in d["terms"]),
-            exemplars=tuple(
-                Exemplar(_text(t), None if i is None else _text(i)) for t, i in d["exemplars"]
-            ),
-            size=int(_number(d["size"])),
-            scale=_number(d["scale"]),
-            guild_id=None if d.get("guild_id") is None else int(_number(d["guild_id"])),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProfileDataError(
-            f"profile #{index} is malformed: {type(exc).__name__}: {exc}"
-        ) from None
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
-    return value
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"expected a number, got {value!r}")
-    return float(value)

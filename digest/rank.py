@@ -17,8 +17,16 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.models import CorpusPaper, Digest, DigestOptions, Hit, Paper, Profile, ScoredPaper
-from digest.profiles import ALL_SLUG
+from digest.models import (
+    ALL_SLUG,
+    CorpusPaper,
+    Digest,
+    DigestOptions,
+    Hit,
+    Paper,
+    Profile,
+    ScoredPaper,
+)
 from digest.text import ngrams, normalise_title
 
 TITLE_BOOST = 1.25

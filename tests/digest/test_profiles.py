@@ -13,13 +13,8 @@ import pytest
 
 from digest.corpus import dedupe_papers, parse_corpus_text
 from digest.models import CorpusPaper, Exemplar, Profile, Term
-from digest.profiles import (
-    CorpusTooSmallError,
-    ProfileDataError,
-    learn_profiles,
-    profiles_from_json,
-    profiles_to_json,
-)
+from digest.profile_json import ProfileDataError, profiles_from_json, profiles_to_json
+from digest.profiles import CorpusTooSmallError, learn_profiles
 from digest.text import ngrams
 
 BOILERPLATE = {
