@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from bot.arxiv_client import ArxivUnavailableError
@@ -20,7 +20,7 @@ from digest.catalog import UnknownProfileError, find_profile
 from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
 from digest.feed import parse_api, select_papers
 from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
-from digest.rank import Scorer, build_digest, score_paper
+from digest.rank import DayScores, Scorer, build_digest, build_index, score_day, score_paper
 from digest.schedule import ScheduleError, next_post_at, parse_post_time, parse_timezone
 from storage import Store
 
@@ -71,6 +71,8 @@ class DigestService:
         self.clock = clock
         self.default_categories = tuple(default_categories)
         self.scorer = Scorer()
+        self._index = build_index(self.learned)
+        self._recent: dict[tuple[dt.date, int], _Recent] = {}
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -236,13 +238,55 @@ class DigestService:
         profile = self.profile(sub.guild_id, sub.profile_slug)
         covered = self.store.covered_until(sub.channel_id, sub.profile_slug)
         since = covered + dt.timedelta(days=1) if covered else now.date() - dt.timedelta(days=PENDING_DAYS)
-        recent = [p for p in self.store.papers_announced(since)
-                  if p.announce_type != "unknown" and _in_categories(p, sub.categories)]
-        papers = select_papers(recent, sub.include_cross, sub.include_replacements)
+        recent = self._recent_since(since)
         delivered = frozenset(self.store.delivered_ids(sub.channel_id)) - keep_ids
-        announced = max((p.published for p in recent if p.published), default=None)
-        return build_digest(papers, profile, sub.options, exclude_ids=delivered, announced=announced,
-                            scorer=self.scorer)
+        view = recent.view(sub)
+        if profile.guild_id is not None:  # a server's own profile is not in the shared index
+            return build_digest(view.papers, profile, sub.options, exclude_ids=delivered,
+                                announced=view.announced, scorer=self.scorer)
+        return recent.day.digest(profile, sub.options, exclude_ids=delivered | view.left_out,
+                                 announced=view.announced)
+
+    def _recent_since(self, since: dt.date) -> _Recent:
+        """The papers announced since a date, scored once against every learned profile."""
+        key = (since, self.store.papers_generation)
+        found = self._recent.get(key)
+        if found is None:
+            if len(self._recent) >= 8:  # a handful of dates are in play on any one day
+                self._recent.clear()
+            papers = [p for p in self.store.papers_announced(since) if p.announce_type != "unknown"]
+            preferred = select_papers(papers, include_cross=True, include_replacements=True)
+            found = self._recent[key] = _Recent(papers, score_day(self._index, preferred))
+        return found
+
+
+@dataclass(slots=True)
+class _View:
+    """What one kind of subscription (categories, cross-lists, replacements) may be sent."""
+
+    papers: tuple[Paper, ...]
+    left_out: frozenset[str]  # ids of the scored papers it may not be sent
+    announced: dt.date | None
+
+
+@dataclass(slots=True)
+class _Recent:
+    """Recent papers, their scores against the learned profiles, and per-kind views of them."""
+
+    papers: list[Paper]
+    day: DayScores
+    views: dict[tuple[tuple[str, ...], bool, bool], _View] = field(default_factory=dict)
+
+    def view(self, sub: Subscription) -> _View:
+        key = (sub.categories, sub.include_cross, sub.include_replacements)
+        found = self.views.get(key)
+        if found is None:
+            inside = [p for p in self.papers if _in_categories(p, sub.categories)]
+            chosen = select_papers(inside, sub.include_cross, sub.include_replacements)
+            announced = max((p.published for p in inside if p.published), default=None)
+            left_out = self.day.ids - {p.arxiv_id for p in chosen}
+            found = self.views[key] = _View(chosen, left_out, announced)
+        return found
 
 
 def parse_categories(text: str) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ class Store:
         self.full_days = full_days
         self._file = file
         self._announced: dict[tuple[dt.date, dt.date | None], list[Paper]] = {}
+        self._generation = 0
 
     @classmethod
     def open(
@@ -155,7 +156,7 @@ class Store:
     ) -> int:
         """Store a batch's papers (their announce date, first seen `now`); how many were new."""
         today = self._file.observe(now)
-        self._announced.clear()
+        self._papers_changed()
         return papers.remember(self._table(PAPERS), batch, announced=announced, today=today,
                                keep=set(keep_full))
 
@@ -173,6 +174,15 @@ class Store:
         record = self.paper_record(arxiv_id)
         return None if record is None else record.paper
 
+    @property
+    def papers_generation(self) -> int:
+        """A number that changes whenever the papers held change, for caches built on them."""
+        return self._generation
+
+    def _papers_changed(self) -> None:
+        self._announced.clear()
+        self._generation += 1
+
     def papers_announced(self, since: dt.date, until: dt.date | None = None) -> list[Paper]:
         """Papers with full metadata announced from `since` (to `until`), oldest date first."""
         key = (since, until)
@@ -183,7 +193,7 @@ class Store:
     def prune(self, now: dt.datetime) -> Pruned:
         """Drop papers and deliveries past retention, and compact papers past their full days."""
         today = self._file.observe(now)
-        self._announced.clear()
+        self._papers_changed()
         removed, compacted = papers.prune(self._table(PAPERS), today=today,
                                           retention_days=self.retention_days,
                                           full_days=self.full_days)

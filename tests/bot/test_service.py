@@ -145,3 +145,55 @@ async def test_custom_profiles_from_keywords_and_from_papers(service: DigestServ
     service.subscribe(SubscribeRequest(1, 10, 99, "graph-nets"))
     service.delete_profile(1, "graph-nets")
     assert service.subscriptions(1, 10) == []
+
+
+def test_pending_digests_read_off_one_scoring_match_ranking_each_alone(
+    tmp_path: Path, fixtures_dir: Path, api: Api
+) -> None:
+    """The day is scored once against every learned profile; each subscription's digest must be
+    exactly what ranking its own papers alone would give (categories, cross-lists, replacements,
+    papers already delivered, a server's own profile)."""
+    from bot.service import _in_categories as in_categories
+    from bot.sources import load_profiles
+    from digest.feed import parse_feed, select_papers
+    from digest.rank import build_digest
+
+    day = parse_feed((fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes())
+    store = Store.open(tmp_path / "state.json", now=NOW)
+    service = DigestService(store, load_profiles(), api, lambda: NOW)
+    store.remember_papers(day.papers, announced=NOW.date(), now=NOW)
+    service.store.save_profile(Profile("qubits", "Qubits", (Term("qubit", "qubits", 1.0),), (),
+                                       0, 2.25, guild_id=1))
+    subs = [
+        service.subscribe(SubscribeRequest(1, 10, 99, "quantum", categories="quant-ph",
+                                           min_score=0.1))[0],
+        service.subscribe(SubscribeRequest(1, 14, 99, "quantum"))[0],  # cs.LG, stat.ML, ...
+        service.subscribe(SubscribeRequest(1, 11, 99, "quantum", categories="quant-ph",
+                                           include_cross=False, max_papers=3))[0],
+        service.subscribe(SubscribeRequest(1, 12, 99, "quantum", categories="cond-mat",
+                                           include_replacements=True, min_score=0.0))[0],
+        service.subscribe(SubscribeRequest(1, 13, 99, "qubits", include_replacements=True))[0],
+    ]
+    first = service.pending_digest(subs[0], NOW)
+    assert first.entries
+    store.record_delivery(10, "quantum", NOW.date(), [first.entries[0].paper.arxiv_id], [1], NOW)
+    sizes = []
+    for sub in subs:
+        inside = [p for p in day.papers if in_categories(p, sub.categories)]
+        alone = build_digest(
+            select_papers(inside, sub.include_cross, sub.include_replacements),
+            service.profile(1, sub.profile_slug), sub.options,
+            exclude_ids=frozenset(store.delivered_ids(sub.channel_id)),
+            announced=max((p.published for p in inside if p.published), default=None))
+        assert service.pending_digest(sub, NOW) == alone, sub.key
+        sizes.append((len(alone.entries), alone.considered))
+    assert sizes[0] == (10, 49)  # the 50 new and cross-listed papers, less the one delivered
+    assert sizes[2] == (3, 40)  # the 40 new ones only, at most 3
+    assert all(n > 0 for n, _ in sizes)
+    assert first.entries[0].paper.arxiv_id not in {
+        e.paper.arxiv_id for e in service.pending_digest(subs[0], NOW).entries}
+    # A new batch is scored too: the day's scores are rebuilt when the store's papers change.
+    ml_day = parse_feed((fixtures_dir / "feeds" / "all-archives_2024-11-28.xml").read_bytes())
+    store.remember_papers(ml_day.papers, announced=NOW.date(), now=NOW)
+    assert service.pending_digest(subs[1], NOW).considered > sizes[1][1]
+    store.close()

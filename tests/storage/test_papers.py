@@ -47,6 +47,18 @@ def test_papers_announced_gives_full_records_by_date(store: Store) -> None:
     assert store.papers_announced(TODAY + DAY) == []
 
 
+def test_the_papers_generation_moves_whenever_the_papers_change(store: Store) -> None:
+    before = store.papers_generation
+    store.papers_announced(TODAY)
+    store.mark_keep(["2611.00001"])
+    assert store.papers_generation == before  # reads and keep marks change no metadata
+    store.remember_papers([paper(1)], announced=TODAY, now=at(TODAY))
+    remembered = store.papers_generation
+    assert remembered != before
+    store.prune(at(TODAY))
+    assert store.papers_generation != remembered
+
+
 def test_prune_compacts_after_full_days_and_drops_after_retention(path: Path) -> None:
     start = NOW - 40 * DAY
     with Store.open(path, now=start, retention_days=30, full_days=3) as store:
