@@ -92,13 +92,14 @@ def ours_learn(args: argparse.Namespace) -> dict[str, Any]:
     from digest.profile_json import profiles_to_json
     from digest.profiles import learn_profiles
     from digest.rank import calibrate
+    from digest.sharpen import sharpen_all
 
     corpus, _ = read_corpus([args.corpus])
     reference = background(args.background)
 
-    def learn() -> list[Any]:  # counting the background's n-grams is part of the work
+    def learn() -> list[Any]:  # as `arxiv-digest learn CORPUS --background LISTINGS` does
         weighed = weigh_profiles(learn_profiles(corpus), corpus, background_from_papers(reference))
-        return calibrate(weighed, corpus)
+        return calibrate(sharpen_all(weighed, corpus, reference), corpus)
 
     profiles, seconds, peak, rss = measured(learn)
     Path(args.profiles).write_text(profiles_to_json(profiles), encoding="utf-8")

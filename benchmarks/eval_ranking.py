@@ -39,11 +39,13 @@ from digest.feed import parse_background_jsonl
 from digest.models import CorpusPaper, DigestOptions, Paper
 from digest.profiles import learn_profiles
 from digest.rank import calibrate, rank
+from digest.sharpen import sharpen_all
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 RANKERS: dict[str, Callable[[], Ranker]] = {
     "ours": profile_ranker,
     "ours-all": lambda: profile_ranker(only="all"),
+    "ours-log-odds": lambda: profile_ranker(sharpen=False),
     "ours-plain": lambda: profile_ranker(weigh=False),
     "svm": svm_ranker,
     "centroid": centroid_ranker,
@@ -61,9 +63,9 @@ refitted per test set: the SVM trains on it as negatives; ours weighs its terms 
 Ties: every ranker's list is ordered by score, ties in id order; held-out papers have no id on the
 day, so each is placed at a seeded random position among the day's ids (the keyword baseline,
 whose scores are 0/1, is ranked almost entirely by this order, as a date-sorted alert would be).
-Ours: learn_profiles + weigh_profiles + calibrate; a paper's score = its best calibrated score
-over all profiles, `all` included ("`all` only": the whole-corpus profile's own score; "no
-background": without weigh_profiles).
+Ours: learn_profiles + weigh_profiles + sharpen_all + calibrate; a paper's score = its best
+calibrated score over all profiles, `all` included ("`all` only": the whole-corpus profile's own
+score; "log odds only": without sharpen_all; "no background": without either).
 Keyword match: top {KEYWORDS_PER_PROFILE} multi-word terms of every learned profile, matched as
 normalised n-grams of title + abstract. TF-IDF centroid: fit on the training corpus; score = max
 cosine to the whole-corpus centroid and to each profile's exemplar centroid. s/fold = fit + rank
@@ -124,8 +126,8 @@ def _describe_inputs(corpus: list[CorpusPaper], counts: dict[str, int],
 
 def _print_tops(corpus: list[CorpusPaper], days: list[Day]) -> None:
     reference = [p for day in days for p in day.papers]
-    profiles = calibrate(weigh_profiles(learn_profiles(corpus), corpus,
-                                          background_from_papers(reference)), corpus)
+    weighed = weigh_profiles(learn_profiles(corpus), corpus, background_from_papers(reference))
+    profiles = calibrate(sharpen_all(weighed, corpus, reference), corpus)
     options = DigestOptions(min_score=0.0, max_papers=5, include_replacements=True)
     print("Top 5 of each profile on each background day (profiles learned from the full corpus,")
     print("weighed against both background days)")

@@ -25,6 +25,7 @@ from digest.models import DigestOptions
 from digest.profile_json import ProfileDataError, profiles_to_json
 from digest.profiles import learn_profiles
 from digest.rank import build_digest, calibrate
+from digest.sharpen import sharpen_all
 from digest.render import FORMATS, render_digest, render_profile, render_profile_list
 from storage import (
     CorruptStateError,
@@ -58,23 +59,28 @@ def cmd_learn(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [sources.default_corpus_path()]
     started = time.perf_counter()
     corpus, counts = sources.read_corpus(paths)
-    background = (sources.read_background(Path(p) for p in args.background) if args.background
-                  else sources.shipped_background())
-    profiles = calibrate(weigh_profiles(learn_profiles(corpus), corpus, background), corpus)
+    if args.background:
+        background, listings = sources.read_background(Path(p) for p in args.background)
+    else:
+        background, listings = sources.shipped_background(), []
+    weighed = weigh_profiles(learn_profiles(corpus), corpus, background)
+    profiles = calibrate(sharpen_all(weighed, corpus, listings), corpus)
     elapsed = time.perf_counter() - started
     _write(Path(args.output), profiles_to_json(profiles))
     for name, count in counts.items():
         print(f"  {name}: {count} papers", file=sys.stderr)
+    how = ("and `all` sharpened against them" if listings else
+           "(statistics only: give --background listings to sharpen `all` against them)")
     print(
         f"Learned {len(profiles)} profiles from {len(corpus)} unique papers, weighed against "
-        f"{background.papers} background papers, in {elapsed:.2f} s -> {args.output}",
+        f"{background.papers} background papers {how}, in {elapsed:.2f} s -> {args.output}",
         file=sys.stderr,
     )
     return 0
 
 
 def cmd_background(args: argparse.Namespace) -> int:
-    background = sources.read_background(Path(p) for p in args.paths)
+    background, _ = sources.read_background(Path(p) for p in args.paths)
     _write(Path(args.output), background_to_json(background))
     print(f"Counted {len(background.df)} terms in {background.papers} papers "
           f"({', '.join(background.sources)}) -> {args.output}", file=sys.stderr)
@@ -154,8 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("-o", "--output", default="profiles.json",
                        help="where to write the profiles JSON (default: ./profiles.json)")
     learn.add_argument("--background", nargs="+", metavar="LISTING",
-                       help="saved listings (.jsonl, .xml or folders) to weigh terms against "
-                            "(default: the shipped background statistics)")
+                       help="saved listings (.jsonl, .xml or folders) to weigh terms and sharpen "
+                            "`all` against (default: the shipped statistics, no sharpening)")
     learn.set_defaults(func=cmd_learn)
 
     background = sub.add_parser(

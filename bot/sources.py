@@ -86,11 +86,11 @@ def listing_files(paths: Iterable[Path]) -> list[Path]:
     return _expand(paths, (".jsonl", ".xml"), "listings")
 
 
-def read_background(paths: Iterable[Path]) -> Background:
-    """Background statistics counted from saved listings or feeds."""
+def read_background(paths: Iterable[Path]) -> tuple[Background, list[Paper]]:
+    """Saved listings or feeds: their statistics, and their papers."""
     files = listing_files(paths)
     papers = [paper for file in files for paper in papers_from_file(file).papers]
-    return background_from_papers(papers, [file.name for file in files])
+    return background_from_papers(papers, [file.name for file in files]), papers
 
 
 def load_profiles(path: Path | None = None) -> list[Profile]:

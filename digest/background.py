@@ -81,7 +81,8 @@ def weigh_profiles(profiles: Sequence[Profile], corpus: Sequence[CorpusPaper],
     if not background.papers:
         return list(profiles)
     keys = {normalise_title(p.title): paper_keys(p.title, p.abstract) for p in corpus}
-    texts = display_forms(corpus) | {t.key: t.text for p in profiles for t in p.terms}
+    texts = {t.key: t.text for p in profiles for t in p.terms}
+    texts |= display_forms(corpus, only=_unnamed(profiles, keys, texts))
     out = []
     for profile in profiles:
         whole = profile.slug == ALL_SLUG
@@ -105,3 +106,10 @@ def _log_odds(df: int, n: int, background_df: int, background_n: int) -> float:
     inside = (df + CONTRAST_PRIOR) / (n + 2 * CONTRAST_PRIOR)
     outside = (background_df + CONTRAST_PRIOR) / (background_n + 2 * CONTRAST_PRIOR)
     return max(0.0, math.log(inside / outside))
+
+
+def _unnamed(profiles: Sequence[Profile], keys: dict[str, set[str]],
+             named: dict[str, str]) -> set[str]:
+    """Terms that weighing may add to a profile (any shared by two corpus papers) not yet named."""
+    shared = Counter(k for found in keys.values() for k in found)
+    return {k for k, n in shared.items() if n >= min(MIN_CORPUS_DF, MIN_TOPIC_DF)} - named.keys()

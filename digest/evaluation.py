@@ -13,6 +13,7 @@ from digest.background import background_from_papers, weigh_profiles
 from digest.models import CorpusPaper, Paper, Profile
 from digest.profiles import learn_profiles
 from digest.rank import best_scores, build_index, calibrate
+from digest.sharpen import sharpen_all
 from digest.text import ngrams, normalise_title
 
 Timer = Callable[[], float]
@@ -197,11 +198,12 @@ def _texts(papers: Sequence[CorpusPaper | Paper]) -> list[str]:
     return [f"{p.title}. {p.abstract}" for p in papers]
 
 
-def profile_ranker(learn: Learner = learn_profiles, weigh: bool = True,
+def profile_ranker(learn: Learner = learn_profiles, weigh: bool = True, sharpen: bool = True,
                    only: str | None = None) -> Ranker:
     """Ours: profiles learned from the corpus (once per training set), re-weighted against the
-    background (the negatives) when `weigh`, calibrated; a paper scores its best over all of
-    them, or over the one profile `only` names."""
+    background (the negatives) when `weigh`, `all` sharpened by a regression against them when
+    `sharpen`, calibrated; a paper scores its best over all of them, or over the one profile
+    `only` names."""
     learned: dict[tuple[CorpusPaper, ...], list[Profile]] = {}
 
     def fit(positives: Sequence[CorpusPaper], negatives: Sequence[Paper]) -> ScoreFn:
@@ -212,13 +214,15 @@ def profile_ranker(learn: Learner = learn_profiles, weigh: bool = True,
         profiles = learned[key]
         if weigh:
             profiles = weigh_profiles(profiles, positives, background_from_papers(negatives))
+        if weigh and sharpen:
+            profiles = sharpen_all(profiles, positives, negatives)
         chosen = [p for p in calibrate(profiles, positives) if only in (None, p.slug)]
         index = build_index(chosen)
         return lambda papers: best_scores(index, papers)
 
     name = "arxiv-digest profiles" + (f", `{only}` only" if only else "")
     if weigh:
-        return Ranker(name, fit, uses_negatives=True)
+        return Ranker(name if sharpen else f"{name}, log odds only", fit, uses_negatives=True)
     return Ranker(f"{name}, no background", fit)
 
 
@@ -296,9 +300,9 @@ def svm_ranker() -> Ranker:
 
 
 def default_rankers() -> list[Ranker]:
-    """Ours (all profiles; `all` alone; no background) and the three baselines, in table order."""
-    return [profile_ranker(), profile_ranker(only="all"), profile_ranker(weigh=False),
-            svm_ranker(), centroid_ranker(), keyword_ranker()]
+    """Ours (all profiles; `all` alone; log odds only; no background) and the three baselines."""
+    return [profile_ranker(), profile_ranker(only="all"), profile_ranker(sharpen=False),
+            profile_ranker(weigh=False), svm_ranker(), centroid_ranker(), keyword_ranker()]
 
 
 _COLUMNS = (("ROC-AUC", "roc_auc"), ("AP", "average_precision"),

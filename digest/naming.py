@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from digest.models import CorpusPaper
 from digest.text import surface_forms
 
 
-def display_forms(papers: Sequence[CorpusPaper]) -> dict[str, str]:
-    """Each n-gram key's usual spelling: its commonest wording, each word cased as abstracts
-    usually case it ("neural operators", "PDEs", "Gaussian processes"); titles' case is ignored."""
+def display_forms(papers: Sequence[CorpusPaper],
+                  only: Collection[str] | None = None) -> dict[str, str]:
+    """Each n-gram key's usual spelling (of the keys in `only`, if given): its commonest wording,
+    each word cased as abstracts usually case it ("neural operators", "PDEs", "Gaussian
+    processes"); titles' case is ignored."""
     wordings: dict[str, Counter[str]] = {}
     casings: dict[str, Counter[str]] = {}
     for text, in_abstract in (
         (t, a) for p in papers for t, a in ((p.title, False), (p.abstract, True))
     ):
         for key, form in surface_forms(text):
-            wordings.setdefault(key, Counter())[form.lower()] += 1
             if in_abstract and " " not in form:
                 casings.setdefault(form.lower(), Counter())[form] += 1
+            if only is None or key in only:
+                wordings.setdefault(key, Counter())[form.lower()] += 1
+    used = {w for counts in wordings.values() for w in commonest(counts).split()}
+    cased = {w: commonest(casings[w]) for w in used if w in casings}
     return {
-        key: " ".join(
-            commonest(casings[w]) if w in casings else w for w in commonest(counts).split()
-        )
+        key: " ".join(cased.get(w, w) for w in commonest(counts).split())
         for key, counts in wordings.items()
     }
 

@@ -78,6 +78,12 @@ def _strength(feats: Features, key: str) -> float:
             + _saturate(feats.abstract.get(key, 0))) / feats.norm
 
 
+def term_strengths(feats: Features) -> dict[str, float]:
+    """Every n-gram of a paper with its saturated, title-boosted count per unit of text: what a
+    term's weight is multiplied by."""
+    return {key: _strength(feats, key) for key in _keys(feats)}
+
+
 def term_hits(profile: Profile, feats: Features) -> list[Hit]:
     """The profile terms found in a paper, each with its contribution to the raw score."""
     present = _keys(feats)
@@ -97,11 +103,13 @@ def _prune_nested(hits: list[Hit]) -> tuple[Hit, ...]:
 
 
 def score_paper(profile: Profile, paper: Paper, feats: Features | None = None) -> ScoredPaper:
-    """A paper's calibrated score against one profile, with the terms that explain it."""
+    """A paper's calibrated score against one profile, with the terms that explain it (those
+    that raised it; a term with a negative weight, one that marks other fields, only lowers it)."""
     feats = feats or features(paper.title, paper.abstract)
     hits = term_hits(profile, feats)
     raw = sum(h.contribution for h in hits)
-    return ScoredPaper(paper, profile.slug, round(raw / profile.scale, 4), _prune_nested(hits))
+    shown = _prune_nested([h for h in hits if h.contribution > 0])
+    return ScoredPaper(paper, profile.slug, round(raw / profile.scale, 4), shown)
 
 
 def calibrate(profiles: Sequence[Profile], corpus: Iterable[CorpusPaper]) -> list[Profile]:

@@ -88,9 +88,13 @@ def untex_name(name: str) -> str:
     return normalise_whitespace(unicodedata.normalize("NFC", text))
 
 
+_TEX_ACCENT_FOLD = re.compile(r"\\[\"'`^~=.]\{?([a-zA-Z])\}?")
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents (Soljačić -> soljacic) and TeX accents (Schr\\"odinger)."""
-    text = re.sub(r"\\[\"'`^~=.]\{?([a-zA-Z])\}?", r"\1", text)
+    if "\\" in text:
+        text = _TEX_ACCENT_FOLD.sub(r"\1", text)
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
@@ -163,12 +167,10 @@ def surface_forms(text: str, max_n: int = 3) -> Iterable[tuple[str, str]]:
     """Pairs of (n-gram key, the words as written) for choosing readable display names."""
     cleaned = _TEX_COMMAND.sub(" ", _TEX_MATH.sub(" ", text))
     raw = re.findall(r"[A-Za-z][A-Za-z0-9]*|[0-9]+[A-Za-z][A-Za-z0-9]*", cleaned.replace("-", " "))
+    keys = [stem(fold(w)) for w in raw]
+    usable = [k not in STOP_WORDS and len(k) >= 2 for k in keys]
     for i in range(len(raw)):
-        for n in range(1, max_n + 1):
-            words = raw[i : i + n]
-            if len(words) < n:
+        for n in range(1, min(max_n, len(raw) - i) + 1):
+            if not usable[i + n - 1]:
                 break
-            keys = [stem(fold(w)) for w in words]
-            if any(k in STOP_WORDS or len(k) < 2 for k in keys):
-                break
-            yield " ".join(keys), " ".join(words)
+            yield " ".join(keys[i : i + n]), " ".join(raw[i : i + n])

@@ -29,12 +29,27 @@ def test_every_command_and_option_has_help() -> None:
 
 
 def test_learn_writes_the_shipped_profiles(capsys: pytest.CaptureFixture[str], corpus_dir: Path,
-                                           tmp_path: Path) -> None:
+                                           fixtures_dir: Path, tmp_path: Path) -> None:
     out_file = tmp_path / "profiles.json"
-    code, _, err = run(capsys, "learn", str(corpus_dir), "-o", str(out_file))
+    code, _, err = run(capsys, "learn", str(corpus_dir), "--background",
+                       str(fixtures_dir / "background"), "-o", str(out_file))
     assert code == 0
     assert "000_385a860a167ea3bb.txt: 81 papers" in err and "from 703 unique papers" in err
+    assert "938 background papers and `all` sharpened against them" in err
     assert out_file.read_text() == (REPO / "digest" / "data" / "profiles.json").read_text()
+
+
+def test_learn_without_listings_weighs_against_the_shipped_statistics(
+    capsys: pytest.CaptureFixture[str], corpus_dir: Path, tmp_path: Path
+) -> None:
+    out_file = tmp_path / "profiles.json"
+    code, _, err = run(capsys, "learn", str(corpus_dir), "-o", str(out_file))
+    assert code == 0 and "938 background papers (statistics only" in err
+    learned = json.loads(out_file.read_text())["profiles"]
+    shipped = json.loads((REPO / "digest" / "data" / "profiles.json").read_text())["profiles"]
+    assert learned[1:] == shipped[1:]  # the topics are the same; only `all` is sharpened
+    assert all(t[2] > 0 for t in learned[0]["terms"])  # log odds alone: no negative weights
+    assert any(t[2] < 0 for t in shipped[0]["terms"])
 
 
 def test_background_writes_the_shipped_statistics(capsys: pytest.CaptureFixture[str],
