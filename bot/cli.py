@@ -25,8 +25,8 @@ from digest.models import DigestOptions
 from digest.profile_json import ProfileDataError, profiles_to_json
 from digest.profiles import learn_profiles
 from digest.rank import build_digest, calibrate
-from digest.sharpen import sharpen_all
 from digest.render import FORMATS, render_digest, render_profile, render_profile_list
+from digest.sharpen import sharpen_all
 from storage import (
     CorruptStateError,
     StateError,

@@ -37,7 +37,8 @@ def sharpen_all(profiles: Sequence[Profile], corpus: Sequence[CorpusPaper],
     negatives = sorted({p.arxiv_id: p for p in background}.values(), key=lambda p: p.arxiv_id)
     if position is None or not negatives or not corpus:
         return list(profiles)
-    rows = [term_strengths(features(p.title, p.abstract)) for p in [*corpus, *negatives]]
+    texts_in = [(p.title, p.abstract) for p in corpus] + [(p.title, p.abstract) for p in negatives]
+    rows = [term_strengths(features(title, abstract)) for title, abstract in texts_in]
     df = Counter(k for row in rows for k in row)
     vocab = sorted(k for k, n in df.items() if n >= MIN_DF)
     matrix = _matrix(rows, {k: i for i, k in enumerate(vocab)})
