@@ -94,11 +94,20 @@ def term_hits(profile: Profile, feats: Features) -> list[Hit]:
     ]
 
 
-def _prune_nested(hits: list[Hit]) -> tuple[Hit, ...]:
-    """Hits by contribution, each hidden when a longer matched phrase contains it."""
-    padded = [f" {h.key} " for h in hits]
-    shown = [h for h, key in zip(hits, padded)
-             if not any(key != other and key in other for other in padded)]
+def _fold_nested(hits: list[Hit]) -> tuple[Hit, ...]:
+    """Hits by contribution, a term inside longer matched phrases folded into the longest of them
+    (its contribution added there), so the listed terms account for the whole score."""
+    padded = {h.key: f" {h.key} " for h in hits}
+    into: dict[str, str] = {}
+    for hit in hits:
+        outer = [o for o in hits if o.key != hit.key and padded[hit.key] in padded[o.key]]
+        if outer:
+            into[hit.key] = max(outer, key=lambda o: (o.key.count(" "), o.contribution, o.key)).key
+    totals = {h.key: h.contribution for h in hits if h.key not in into}
+    for hit in hits:
+        if hit.key in into:
+            totals[into[hit.key]] += hit.contribution
+    shown = [replace(h, contribution=totals[h.key]) for h in hits if h.key in totals]
     return tuple(sorted(shown, key=lambda h: (-h.contribution, h.term)))
 
 
@@ -108,7 +117,7 @@ def score_paper(profile: Profile, paper: Paper, feats: Features | None = None) -
     feats = feats or features(paper.title, paper.abstract)
     hits = term_hits(profile, feats)
     raw = sum(h.contribution for h in hits)
-    shown = _prune_nested([h for h in hits if h.contribution > 0])
+    shown = _fold_nested([h for h in hits if h.contribution > 0])
     return ScoredPaper(paper, profile.slug, round(raw / profile.scale, 4), shown)
 
 
