@@ -41,28 +41,31 @@ def sharpen_all(profiles: Sequence[Profile], corpus: Sequence[CorpusPaper],
     rows = [term_strengths(features(title, abstract)) for title, abstract in texts_in]
     df = Counter(k for row in rows for k in row)
     vocab = sorted(k for k, n in df.items() if n >= MIN_DF)
-    matrix = _matrix(rows, {k: i for i, k in enumerate(vocab)})
+    column = {k: i for i, k in enumerate(vocab)}
+    matrix = _matrix(rows, column)
     regression = _fit(matrix, [1] * len(corpus) + [0] * len(negatives))
     whole = profiles[position]
     log_odds = np.zeros(len(vocab))
-    column = {k: i for i, k in enumerate(vocab)}
     for term in whole.terms:
         if term.key in column:
             log_odds[column[term.key]] = term.weight
     own = matrix[: len(corpus)]
     blend = (LOG_ODDS_SHARE * _per_typical_paper(own, log_odds)
              + (1 - LOG_ODDS_SHARE) * _per_typical_paper(own, regression))
-    in_corpus = Counter(k for row in rows[: len(corpus)] for k in row)
-    texts = {t.key: t.text for t in whole.terms}
-    weights = _weights(blend, vocab, in_corpus)
-    unnamed = {k for k, _ in weights if k not in texts}
-    papers = [*corpus, *(CorpusPaper(p.title, p.abstract) for p in negatives)]
-    texts |= display_forms(papers, only=unnamed)
-    terms = tuple(Term(k, texts.get(k, k), w) for k, w in weights)
+    weights = _weights(blend, vocab, Counter(k for row in rows[: len(corpus)] for k in row))
+    terms = _named(weights, whole, [*corpus, *(CorpusPaper(p.title, p.abstract) for p in negatives)])
     out = list(profiles)
     out[position] = Profile(whole.slug, whole.name, terms, whole.exemplars, whole.size, 1.0,
                             whole.guild_id)
     return out
+
+
+def _named(weights: Sequence[tuple[str, float]], whole: Profile,
+           papers: Sequence[CorpusPaper]) -> tuple[Term, ...]:
+    """Terms with the profile's own display text, or the papers' usual spelling for new ones."""
+    texts = {t.key: t.text for t in whole.terms}
+    texts |= display_forms(papers, only={k for k, _ in weights if k not in texts})
+    return tuple(Term(k, texts.get(k, k), w) for k, w in weights)
 
 
 def _matrix(rows: Sequence[dict[str, float]], column: dict[str, int]) -> Any:
