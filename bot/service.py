@@ -20,7 +20,7 @@ from digest.catalog import UnknownProfileError, find_profile
 from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
 from digest.feed import parse_api, select_papers
 from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
-from digest.rank import DayScores, Scorer, build_digest, build_index, score_day, score_paper
+from digest.rank import DayScores, build_index, score_day, score_paper
 from digest.schedule import ScheduleError, next_post_at, parse_post_time, parse_timezone
 from storage import Store
 
@@ -70,7 +70,6 @@ class DigestService:
         self.api = api
         self.clock = clock
         self.default_categories = tuple(default_categories)
-        self.scorer = Scorer()
         self._index = build_index(self.learned)
         self._recent: dict[tuple[dt.date, int], _Recent] = {}
 
@@ -156,9 +155,9 @@ class DigestService:
     def _guild_zone(self, guild_id: int) -> str:
         """The zone a server chose last (its newest subscription's), so a new channel's digest
         follows the server's clock unless told otherwise; UTC for a server's first."""
-        dated = [s for s in self.subscriptions(guild_id, None) if s.subscribed_at is not None]
-        newest = max(dated, key=lambda s: s.subscribed_at or self.clock(), default=None)
-        return newest.timezone if newest else DEFAULT_TIMEZONE
+        dated = [(s.subscribed_at, s.timezone) for s in self.subscriptions(guild_id, None)
+                 if s.subscribed_at is not None]
+        return max(dated)[1] if dated else DEFAULT_TIMEZONE
 
     def unsubscribe(self, guild_id: int, channel_id: int, slug: str) -> None:
         """Stop a channel's subscription to a profile."""
@@ -241,9 +240,6 @@ class DigestService:
         recent = self._recent_since(since)
         delivered = frozenset(self.store.delivered_ids(sub.channel_id)) - keep_ids
         view = recent.view(sub)
-        if profile.guild_id is not None:  # a server's own profile is not in the shared index
-            return build_digest(view.papers, profile, sub.options, exclude_ids=delivered,
-                                announced=view.announced, scorer=self.scorer)
         return recent.day.digest(profile, sub.options, exclude_ids=delivered | view.left_out,
                                  announced=view.announced)
 
@@ -264,7 +260,6 @@ class DigestService:
 class _View:
     """What one kind of subscription (categories, cross-lists, replacements) may be sent."""
 
-    papers: tuple[Paper, ...]
     left_out: frozenset[str]  # ids of the scored papers it may not be sent
     announced: dt.date | None
 
@@ -285,7 +280,7 @@ class _Recent:
             chosen = select_papers(inside, sub.include_cross, sub.include_replacements)
             announced = max((p.published for p in inside if p.published), default=None)
             left_out = self.day.ids - {p.arxiv_id for p in chosen}
-            found = self.views[key] = _View(chosen, left_out, announced)
+            found = self.views[key] = _View(left_out, announced)
         return found
 
 

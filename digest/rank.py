@@ -35,6 +35,7 @@ TYPICAL_LENGTH = 200.0  # the information length of a typical corpus abstract (m
 MIN_LENGTH = 50.0  # shorter texts (a bare title, a test string) are scored as if this long
 
 Matrix = NDArray[np.float64]
+Vector = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,17 +300,18 @@ class DayScores:
     order: NDArray[np.int64]  # paper positions by arXiv id, for tie-breaking
     columns: dict[tuple[str, int | None], int]
     ids: frozenset[str]
-    _explained: dict[tuple[int, int], ScoredPaper] = field(default_factory=dict)
+    # memos by (slug, guild_id), each beside the profile it was made for: hashing a whole
+    # profile costs as much as scoring with it
+    _explained: dict[tuple[str, int | None, int], tuple[Profile, ScoredPaper]] = field(
+        default_factory=dict)
+    _others: dict[tuple[str, int | None], tuple[Profile, Vector]] = field(default_factory=dict)
 
     def digest(self, profile: Profile, options: DigestOptions, *,
                exclude_ids: frozenset[str] = frozenset(),
                announced: dt.date | None = None) -> Digest:
-        """What `build_digest(day papers, profile, ...)` returns, without rescoring the day."""
-        column = self.columns.get((profile.slug, profile.guild_id))
-        if column is None or self.index.profiles[column] != profile:
-            return build_digest(self.papers, profile, options, exclude_ids=exclude_ids,
-                                announced=announced)
-        scores = self.scores[:, column]
+        """What `build_digest(day papers, profile, ...)` returns, without rescoring the day; a
+        profile outside the index (a server's own) is scored on the day's counted n-grams once."""
+        scores = self._scores_for(profile)
         above = np.flatnonzero((scores >= options.min_score) & (scores > 0))
         chosen: list[int] = []
         for i in above[np.lexsort((self.order[above], -scores[above]))]:
@@ -318,18 +320,33 @@ class DayScores:
             paper = self.papers[i]
             if eligible(paper, options) and paper.arxiv_id not in exclude_ids:
                 chosen.append(int(i))
-        entries = tuple(self._explain(column, i) for i in chosen)
+        entries = tuple(self._explain(profile, i, float(scores[i])) for i in chosen)
         considered = len(self.papers) - len(exclude_ids & self.ids)
         return Digest(profile, entries, announced, considered, options)
 
-    def _explain(self, column: int, paper: int) -> ScoredPaper:
-        found = self._explained.get((column, paper))
-        if found is None:
-            profile = self.index.profiles[column]
-            found = score_paper(profile, self.papers[paper], self.feats[paper])
-            found = self._explained[(column, paper)] = replace(
-                found, score=float(self.scores[paper, column]))
+    def _scores_for(self, profile: Profile) -> Vector:
+        column = self.columns.get((profile.slug, profile.guild_id))
+        if column is not None and self.index.profiles[column] == profile:
+            return self.scores[:, column]
+        key = (profile.slug, profile.guild_id)
+        made_for, found = self._others.get(key, (None, None))
+        if found is None or not _same(made_for, profile):
+            found = score_matrix(build_index([profile]), self.feats)[:, 0]
+            self._others[key] = (profile, found)
         return found
+
+    def _explain(self, profile: Profile, paper: int, score: float) -> ScoredPaper:
+        key = (profile.slug, profile.guild_id, paper)
+        made_for, found = self._explained.get(key, (None, None))
+        if found is None or not _same(made_for, profile):
+            found = replace(score_paper(profile, self.papers[paper], self.feats[paper]),
+                            score=score)
+            self._explained[key] = (profile, found)
+        return found
+
+
+def _same(made_for: Profile | None, profile: Profile) -> bool:
+    return made_for is profile or made_for == profile
 
 
 def score_day(index: RankIndex, papers: Iterable[Paper]) -> DayScores:
