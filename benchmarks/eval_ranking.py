@@ -15,9 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.sources import read_corpus
-from digest.background import background_from_papers, weigh_profiles
-from digest.evaluation import (
+from benchmarks.evaluation import (
     KEYWORDS_PER_PROFILE,
     N_FOLDS,
     RECALL_AT,
@@ -35,19 +33,19 @@ from digest.evaluation import (
     svm_ranker,
     verdict,
 )
+from bot.sources import read_corpus, shipped_background
+from digest.background import Background, background_from_papers
 from digest.feed import parse_background_jsonl
 from digest.models import CorpusPaper, DigestOptions, Paper
 from digest.profiles import learn_profiles
-from digest.rank import calibrate, rank
-from digest.sharpen import sharpen_all
+from digest.rank import build_index, score_day
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-RANKERS: dict[str, Callable[[], Ranker]] = {
-    "ours": profile_ranker,
-    "ours-all": lambda: profile_ranker(only="all"),
-    "ours-log-odds": lambda: profile_ranker(sharpen=False),
-    "ours-plain": lambda: profile_ranker(weigh=False),
-    "svm": svm_ranker,
+RANKERS: dict[str, Callable[[Background], Ranker]] = {
+    "ours": lambda arxiv: profile_ranker(),
+    "ours-all": lambda arxiv: profile_ranker(only="all"),
+    "ours-arxiv": lambda arxiv: profile_ranker(arxiv=arxiv),
+    "svm": lambda arxiv: svm_ranker(),
     "centroid": centroid_ranker,
     "keyword": keyword_ranker,
 }
@@ -63,9 +61,9 @@ refitted per test set: the SVM trains on it as negatives; ours weighs its terms 
 Ties: every ranker's list is ordered by score, ties in id order; held-out papers have no id on the
 day, so each is placed at a seeded random position among the day's ids (the keyword baseline,
 whose scores are 0/1, is ranked almost entirely by this order, as a date-sorted alert would be).
-Ours: learn_profiles + weigh_profiles + sharpen_all + calibrate; a paper's score = its best
+Ours: learn_profiles weighed against the other background day; a paper's score = its best
 calibrated score over all profiles, `all` included ("`all` only": the whole-corpus profile's own
-score; "log odds only": without sharpen_all; "no background": without either).
+score; "against the shipped statistics": weighed against arXiv at large, not the other day).
 Keyword match: top {KEYWORDS_PER_PROFILE} multi-word terms of every learned profile, matched as
 normalised n-grams of title + abstract. TF-IDF centroid: fit on the training corpus; score = max
 cosine to the whole-corpus centroid and to each profile's exemplar centroid. s/fold = fit + rank
@@ -82,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.tops:
         _print_tops(corpus, days)
     names = [n.strip() for n in args.rankers.split(",") if n.strip()]
-    rankers = [RANKERS[n]() for n in names]
+    arxiv = shipped_background()
+    rankers = [RANKERS[n](arxiv) for n in names]
     rows = evaluate(corpus, days, rankers, time.perf_counter, args.folds, args.seed)
     print(NOTES.format(folds=args.folds, seed=args.seed))
     print()
@@ -126,16 +125,17 @@ def _describe_inputs(corpus: list[CorpusPaper], counts: dict[str, int],
 
 def _print_tops(corpus: list[CorpusPaper], days: list[Day]) -> None:
     reference = [p for day in days for p in day.papers]
-    weighed = weigh_profiles(learn_profiles(corpus), corpus, background_from_papers(reference))
-    profiles = calibrate(sharpen_all(weighed, corpus, reference), corpus)
+    profiles = learn_profiles(corpus, background_from_papers(reference))
     options = DigestOptions(min_score=0.0, max_papers=5, include_replacements=True)
     print("Top 5 of each profile on each background day (profiles learned from the full corpus,")
     print("weighed against both background days)")
+    index = build_index(profiles)
     for day in days:
         print(f"\n=== {day.name} ({len(day.papers)} papers) ===")
+        scored = score_day(index, day.papers)
         for profile in profiles:
             print(f"\n[{profile.slug}] {profile.name} (scale {profile.scale:.3f})")
-            for entry in rank(day.papers, profile, options, limit=5)[:5]:
+            for entry in scored.digest(profile, options).entries:
                 terms = ", ".join(f"{h.term} {h.contribution:.2f}" for h in entry.hits[:6])
                 print(f"  {entry.score:5.2f}  {entry.paper.arxiv_id}  {entry.paper.title[:80]}")
                 print(f"         {terms}")

@@ -10,6 +10,7 @@ import asyncio
 import os
 import sys
 import time
+from importlib import import_module
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,16 +18,15 @@ from bot import sources
 from bot.arxiv_client import ArxivUnavailableError, ClientSettings
 from bot.config import ConfigError
 from digest.arxiv_id import BadArxivIdError
-from digest.background import BackgroundDataError, background_to_json, weigh_profiles
+from digest.background import BackgroundDataError, background_to_json
 from digest.catalog import UnknownProfileError, find_profile
 from digest.corpus import CorpusFormatError
 from digest.feed import FeedError, select_papers
 from digest.models import DigestOptions
 from digest.profile_json import ProfileDataError, profiles_to_json
 from digest.profiles import learn_profiles
-from digest.rank import build_digest, calibrate
+from digest.rank import build_digest
 from digest.render import FORMATS, render_digest, render_profile, render_profile_list
-from digest.sharpen import sharpen_all
 from storage import (
     CorruptStateError,
     StateError,
@@ -56,24 +56,29 @@ USER_ERRORS = (
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
+    try:
+        import_module("networkx")
+        import_module("scipy.sparse")
+    except ImportError as exc:
+        raise sources.InputError(
+            f"learn needs the optional packages networkx and scipy ({exc.name} is missing): "
+            "pip install 'arxiv-digest[learn]'") from None
     paths = [Path(p) for p in args.paths] or [sources.default_corpus_path()]
     started = time.perf_counter()
     corpus, counts = sources.read_corpus(paths)
-    if args.background:
-        background, listings = sources.read_background(Path(p) for p in args.background)
-    else:
-        background, listings = sources.shipped_background(), []
-    weighed = weigh_profiles(learn_profiles(corpus), corpus, background)
-    profiles = calibrate(sharpen_all(weighed, corpus, listings), corpus)
-    elapsed = time.perf_counter() - started
-    _write(Path(args.output), profiles_to_json(profiles))
     for name, count in counts.items():
         print(f"  {name}: {count} papers", file=sys.stderr)
-    how = ("and `all` sharpened against them" if listings else
-           "(statistics only: give --background listings to sharpen `all` against them)")
+    if args.background:
+        background, _ = sources.read_background(Path(p) for p in args.background)
+    else:
+        background = sources.shipped_background()
+    profiles = learn_profiles(corpus, background,
+                              progress=lambda stage: print(f"  {stage} ...", file=sys.stderr))
+    elapsed = time.perf_counter() - started
+    _write(Path(args.output), profiles_to_json(profiles))
     print(
         f"Learned {len(profiles)} profiles from {len(corpus)} unique papers, weighed against "
-        f"{background.papers} background papers {how}, in {elapsed:.2f} s -> {args.output}",
+        f"{background.papers} background papers, in {elapsed:.2f} s -> {args.output}",
         file=sys.stderr,
     )
     return 0
@@ -160,8 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("-o", "--output", default="profiles.json",
                        help="where to write the profiles JSON (default: ./profiles.json)")
     learn.add_argument("--background", nargs="+", metavar="LISTING",
-                       help="saved listings (.jsonl, .xml or folders) to weigh terms and sharpen "
-                            "`all` against (default: the shipped statistics, no sharpening)")
+                       help="saved listings (.jsonl, .xml or folders) to weigh terms against "
+                            "(default: the shipped statistics of arXiv at large)")
     learn.set_defaults(func=cmd_learn)
 
     background = sub.add_parser(

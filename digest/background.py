@@ -1,24 +1,26 @@
-"""What arXiv at large writes, as n-gram document frequencies of a sample of its listings, and
-profiles re-weighted by how much more often their own papers use a term than that sample does.
+"""What arXiv at large writes: n-gram document frequencies of a sample of its listings.
+
+Profiles are weighed against these statistics, so that a term common anywhere in arXiv (in
+mathematics or physics as much as in machine learning) never looks distinctive.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from digest.models import ALL_SLUG, CorpusPaper, Paper, Profile, Term
-from digest.naming import display_forms
-from digest.text import ngrams, normalise_title
+from digest.models import Paper
+from digest.text import ngrams
 
-MIN_CORPUS_DF = 2  # a term in fewer corpus papers is not trusted to say what the corpus reads
-MIN_TOPIC_DF = 3  # a term a topic did not learn joins it if this many of its exemplars have it
-CONTRAST_PRIOR = 1.0  # pseudo-papers added to each side of a term's document-frequency ratio
-JSON_VERSION = 1
+MIN_STORED_DF = 3  # rarer terms are left out of the document (weighing assumes one paper)
+MIN_ARCHIVE_PAPERS = 300  # an archive with fewer sampled papers does not vote on generality
+MIN_ARCHIVES = 3
+GENERAL_SPREAD = 0.7  # a word is general if this share of archives use it ...
+GENERAL_RATE = 0.25  # ... at least this fraction as often as the archive that uses it most
+JSON_VERSION = 2
 
 
 class BackgroundDataError(ValueError):
@@ -32,6 +34,7 @@ class Background:
     papers: int
     df: Mapping[str, int] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
+    general: frozenset[str] = frozenset()  # words every field uses alike: never a topic's name
 
 
 def paper_keys(title: str, abstract: str) -> set[str]:
@@ -39,18 +42,52 @@ def paper_keys(title: str, abstract: str) -> set[str]:
     return set(ngrams(title)) | set(ngrams(abstract))
 
 
-def background_from_papers(papers: Iterable[Paper], sources: Sequence[str] = ()) -> Background:
-    """The document frequencies of a listing sample, each arXiv id counted once."""
-    unique = {p.arxiv_id: p for p in papers}
-    counts = Counter(k for p in unique.values() for k in paper_keys(p.title, p.abstract))
-    return Background(len(unique), dict(sorted(counts.items())), tuple(sources))
+def background_from_papers(papers: Iterable[Paper], sources: Sequence[str] = (),
+                           exclude_ids: frozenset[str] = frozenset()) -> Background:
+    """The document frequencies of a listing sample (terms in at least `MIN_STORED_DF` papers),
+    each arXiv id counted once, the excluded ids not at all."""
+    unique = {p.arxiv_id: p for p in papers if p.arxiv_id not in exclude_ids}
+    keys = {i: paper_keys(p.title, p.abstract) for i, p in unique.items()}
+    counts = Counter(k for found in keys.values() for k in found)
+    kept = {k: n for k, n in sorted(counts.items()) if n >= MIN_STORED_DF}
+    return Background(len(unique), kept, tuple(sources), _general_words(unique, keys))
+
+
+def _archive(paper: Paper) -> str:
+    head = paper.primary_category.split(".")[0]
+    return "hep" if head.startswith("hep-") else head
+
+
+def _general_words(papers: Mapping[str, Paper], keys: Mapping[str, set[str]]) -> frozenset[str]:
+    """Single words that most of the well-sampled archives use at comparable rates ("phenomenon",
+    "perturbation"), as opposed to words one field owns ("quantization", "protein")."""
+    sizes = Counter(_archive(p) for p in papers.values())
+    archives = sorted(a for a, n in sizes.items() if n >= MIN_ARCHIVE_PAPERS and a)
+    if len(archives) < MIN_ARCHIVES:
+        return frozenset()
+    uses: dict[str, Counter[str]] = {}
+    for arxiv_id, paper in papers.items():
+        archive = _archive(paper)
+        if archive in archives:
+            for key in keys[arxiv_id]:
+                if " " not in key:
+                    uses.setdefault(key, Counter())[archive] += 1
+    general = set()
+    for word, by_archive in uses.items():
+        if sum(by_archive.values()) < MIN_STORED_DF:
+            continue
+        rates = [by_archive[a] / sizes[a] for a in archives]
+        if sum(r >= GENERAL_RATE * max(rates) for r in rates) >= GENERAL_SPREAD * len(archives):
+            general.add(word)
+    return frozenset(general)
 
 
 def background_to_json(background: Background) -> str:
     """A stable JSON document of the statistics, one term a line."""
     rows = ",\n".join(f"  {json.dumps(k, ensure_ascii=False)}: {n}"
                       for k, n in sorted(background.df.items()))
-    head = {"version": JSON_VERSION, "papers": background.papers, "sources": background.sources}
+    head = {"version": JSON_VERSION, "papers": background.papers, "sources": background.sources,
+            "general": sorted(background.general)}
     return json.dumps(head, ensure_ascii=False)[:-1] + f', "df": {{\n{rows}\n}}}}\n'
 
 
@@ -67,49 +104,8 @@ def background_from_json(text: str) -> Background:
         raise BackgroundDataError('background document needs a positive "papers" and a "df" map')
     if not all(isinstance(n, int) and 0 < n <= papers for n in df.values()):
         raise BackgroundDataError("background document has a count outside 1..papers")
-    return Background(papers, {str(k): n for k, n in df.items()}, tuple(map(str, sources)))
-
-
-def weigh_profiles(profiles: Sequence[Profile], corpus: Sequence[CorpusPaper],
-                   background: Background) -> list[Profile]:
-    """Profiles re-weighted against a background sample: a term weighs the log odds of the
-    profile's papers (its exemplars; for `all`, the corpus) having it over background papers
-    having it, floored at 0 and relative to the top term. Terms come in order of evidence (weight
-    times how many of the profile's papers have it), so the first describe it. A profile keeps its
-    learned terms and gains every term that at least `MIN_CORPUS_DF` of its papers have (`all`:
-    of the corpus papers). Calibrate afterwards."""
-    if not background.papers:
-        return list(profiles)
-    keys = {normalise_title(p.title): paper_keys(p.title, p.abstract) for p in corpus}
-    texts = {t.key: t.text for p in profiles for t in p.terms}
-    texts |= display_forms(corpus, only=_unnamed(profiles, keys, texts))
-    out = []
-    for profile in profiles:
-        whole = profile.slug == ALL_SLUG
-        members = list(keys.values()) if whole else [
-            keys[k] for k in (normalise_title(e.title) for e in profile.exemplars) if k in keys]
-        df = Counter(k for m in members for k in m)
-        learned = set() if whole else {t.key for t in profile.terms}
-        least = MIN_CORPUS_DF if whole else MIN_TOPIC_DF
-        wanted = sorted({k for k, n in df.items() if n >= least} | learned)
-        odds = {k: _log_odds(df[k], len(members), background.df.get(k, 0), background.papers)
-                for k in wanted}
-        top = max(odds.values(), default=0.0) or 1.0
-        order = sorted(wanted, key=lambda k: (-odds[k] * df[k], k))  # evidence: weight x coverage
-        weights = ((k, round(odds[k] / top, 6)) for k in order)
-        terms = tuple(Term(k, texts.get(k, k), w) for k, w in weights if w > 0)
-        out.append(replace(profile, terms=terms) if members else profile)
-    return out
-
-
-def _log_odds(df: int, n: int, background_df: int, background_n: int) -> float:
-    inside = (df + CONTRAST_PRIOR) / (n + 2 * CONTRAST_PRIOR)
-    outside = (background_df + CONTRAST_PRIOR) / (background_n + 2 * CONTRAST_PRIOR)
-    return max(0.0, math.log(inside / outside))
-
-
-def _unnamed(profiles: Sequence[Profile], keys: dict[str, set[str]],
-             named: dict[str, str]) -> set[str]:
-    """Terms that weighing may add to a profile (any shared by two corpus papers) not yet named."""
-    shared = Counter(k for found in keys.values() for k in found)
-    return {k for k, n in shared.items() if n >= min(MIN_CORPUS_DF, MIN_TOPIC_DF)} - named.keys()
+    general = doc.get("general", [])
+    if not isinstance(general, list) or not all(isinstance(w, str) for w in general):
+        raise BackgroundDataError('background document\'s "general" must be a list of words')
+    return Background(papers, {str(k): n for k, n in df.items()}, tuple(map(str, sources)),
+                      frozenset(general))

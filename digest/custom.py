@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from digest.models import Exemplar, Paper, Profile, Term
-from digest.rank import TITLE_BOOST, features, score_paper
+from digest.rank import ABSTRACT_WEIGHT, TITLE_WEIGHT, features, score_paper
 from digest.text import ngrams, surface_forms
 
 MAX_TERMS = 40
@@ -39,7 +39,7 @@ def profile_from_keywords(slug: str, name: str, keywords: Iterable[str], guild_i
     if not terms:
         raise CustomProfileError("None of those keywords has a searchable word in it.")
     # Calibrated so that one keyword in the title and another in a typical abstract scores 1.0.
-    return Profile(slug, name.strip(), tuple(terms.values()), (), 0, TITLE_BOOST + 1.0, guild_id)
+    return Profile(slug, name.strip(), tuple(terms.values()), (), 0, TITLE_WEIGHT + ABSTRACT_WEIGHT, guild_id)
 
 
 def profile_from_papers(slug: str, name: str, papers: Sequence[Paper], guild_id: int) -> Profile:
@@ -50,7 +50,7 @@ def profile_from_papers(slug: str, name: str, papers: Sequence[Paper], guild_id:
     shown: dict[str, str] = {}
     for paper in papers:
         feats = features(paper.title, paper.abstract)
-        keys = set(feats.title) | set(feats.abstract)
+        keys = set(feats.keys)
         df.update(keys)
         df.update(set(feats.title))  # a title term counts twice
         for key, form in surface_forms(f"{paper.title}. {paper.abstract}"):

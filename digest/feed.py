@@ -17,7 +17,7 @@ from typing import Any
 import feedparser
 
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
-from digest.models import ANNOUNCE_TYPES, AnnounceType, FeedBatch, Paper
+from digest.models import ANNOUNCE_TYPES, AnnounceType, DigestOptions, FeedBatch, Paper
 from digest.text import normalise_whitespace, untex_name
 
 
@@ -127,13 +127,9 @@ def merge_batches(batches: Iterable[FeedBatch]) -> FeedBatch:
 def select_papers(
     papers: Iterable[Paper], include_cross: bool, include_replacements: bool
 ) -> tuple[Paper, ...]:
-    """Each id once, keeping new (and unknown) always, cross-lists and replacements on request."""
-    wanted = {"new", "unknown"}
-    if include_cross:
-        wanted.add("cross")
-    if include_replacements:
-        wanted |= {"replace", "replace-cross"}
-    return tuple(p for p in _preferred_of_each(papers) if p.announce_type in wanted)
+    """Each id once (a paper's own listing over a cross-list), of the announce types asked for."""
+    options = DigestOptions(include_cross=include_cross, include_replacements=include_replacements)
+    return tuple(p for p in _preferred_of_each(papers) if options.admits(p))
 
 
 def split_authors(text: str) -> tuple[str, ...]:

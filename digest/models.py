@@ -145,6 +145,16 @@ class DigestOptions:
     include_cross: bool = True
     include_replacements: bool = False
 
+    def admits(self, paper: Paper) -> bool:
+        """Whether the paper's announce type is one asked for: new (and a listing's undated
+        papers) always, cross-lists and replacements on request. The one home of this rule."""
+        kind = paper.announce_type
+        if kind in ("replace", "replace-cross"):
+            return self.include_replacements
+        if kind == "cross":
+            return self.include_cross
+        return True
+
 
 @dataclass(frozen=True, slots=True)
 class Digest:

@@ -9,8 +9,8 @@ from digest.models import CorpusPaper
 from digest.text import surface_forms
 
 
-def display_forms(papers: Sequence[CorpusPaper],
-                  only: Collection[str] | None = None) -> dict[str, str]:
+def display_forms(papers: Sequence[CorpusPaper], only: Collection[str] | None = None,
+                  max_n: int = 3) -> dict[str, str]:
     """Each n-gram key's usual spelling (of the keys in `only`, if given): its commonest wording,
     each word cased as abstracts usually case it ("neural operators", "PDEs", "Gaussian
     processes"); titles' case is ignored."""
@@ -19,7 +19,7 @@ def display_forms(papers: Sequence[CorpusPaper],
     for text, in_abstract in (
         (t, a) for p in papers for t, a in ((p.title, False), (p.abstract, True))
     ):
-        for key, form in surface_forms(text):
+        for key, form in surface_forms(text, max_n):
             if in_abstract and " " not in form:
                 casings.setdefault(form.lower(), Counter())[form] += 1
             if only is None or key in only:

@@ -1,97 +1,190 @@
-"""Scoring papers against profiles: saturated term matches per unit of text, on a calibrated scale.
+"""Scoring papers against profiles: weighted term presence on a calibrated scale, by one path.
 
-A paper's raw score is the sum, over the profile terms it contains, of the term's weight times a
-BM25-style saturation of its count (title hits count `TITLE_BOOST` times more), divided by the
-paper's information length relative to a typical abstract's, so that long abstracts on many things
-do not win by sheer size. Dividing by the profile's `scale` (a typical exemplar's raw score) makes 1.0 mean "as on-topic as the profile's own papers", whatever the day or feed.
+A paper's features are the n-grams of its title and abstract, each worth `TITLE_WEIGHT` if it is in
+the title plus `ABSTRACT_WEIGHT` if it is in the abstract: presence, not counts, so repeating a
+phrase adds nothing and a long abstract is not diluted. A profile's raw score for a paper is the sum
+of its terms' weights times those strengths; dividing by the profile's `scale` (the median raw
+score of its own papers) makes 1.0 mean "as on-topic as this profile's typical paper". Every score,
+whether for a preview, the bot, calibration or a benchmark, comes from `score_table`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.models import (
-    ALL_SLUG,
-    CorpusPaper,
-    Digest,
-    DigestOptions,
-    Hit,
-    Paper,
-    Profile,
-    ScoredPaper,
-)
-from digest.text import ngrams, normalise_title
+from digest.models import CorpusPaper, Digest, DigestOptions, Hit, Paper, Profile, ScoredPaper
+from digest.text import ngrams
 
-TITLE_BOOST = 1.25
-SATURATION_K = 1.2
-TYPICAL_LENGTH = 200.0  # the information length of a typical corpus abstract (median: 208)
-MIN_LENGTH = 50.0  # shorter texts (a bare title, a test string) are scored as if this long
+TITLE_WEIGHT = 1.25
+ABSTRACT_WEIGHT = 1.0
+PAPERS_PER_CHUNK = 256  # bounds the product's working memory
 
-Matrix = NDArray[np.float64]
 Vector = NDArray[np.float64]
+Indices = NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
 class Features:
-    """A paper's term counts in its title and abstract, and its information length: its terms'
-    saturated counts, each term counted once per word (a three-word phrase says three words)."""
+    """A paper's n-gram keys in sorted order, each with its strength, and the keys in its title."""
 
-    title: Counter[str]
-    abstract: Counter[str]
-    length: float = 0.0
+    keys: tuple[str, ...]
+    strengths: tuple[float, ...]
+    title: frozenset[str]
 
-    @property
-    def norm(self) -> float:
-        """What the paper's term contributions are divided by: 1.0 for a typical abstract."""
-        return max(self.length, MIN_LENGTH) / TYPICAL_LENGTH
+    def strength(self, key: str) -> float:
+        """What a term's weight is multiplied by in this paper (0.0 if absent)."""
+        index = _find(self.keys, key)
+        return self.strengths[index] if index >= 0 else 0.0
+
+
+def _find(keys: tuple[str, ...], key: str) -> int:
+    low, high = 0, len(keys)
+    while low < high:
+        mid = (low + high) // 2
+        if keys[mid] < key:
+            low = mid + 1
+        else:
+            high = mid
+    return low if low < len(keys) and keys[low] == key else -1
 
 
 def features(title: str, abstract: str) -> Features:
-    """Count the n-grams of a title and an abstract."""
-    in_title, in_abstract = Counter(ngrams(title)), Counter(ngrams(abstract))
-    saturated = _SATURATED
-    length = sum((key.count(" ") + 1) * (saturated[n] if n < 64 else _saturation(n))
-                 for counts in (in_title, in_abstract) for key, n in counts.items())
-    return Features(in_title, in_abstract, length)
+    """The n-grams of a title and an abstract with their strengths."""
+    in_title, in_abstract = frozenset(ngrams(title)), frozenset(ngrams(abstract))
+    keys = tuple(sorted(in_title | in_abstract))
+    strengths = tuple((TITLE_WEIGHT if k in in_title else 0.0)
+                      + (ABSTRACT_WEIGHT if k in in_abstract else 0.0) for k in keys)
+    return Features(keys, strengths, in_title)
 
 
-def _saturation(count: int) -> float:
-    return count * (SATURATION_K + 1) / (count + SATURATION_K) if count else 0.0
+def paper_features(paper: Paper | CorpusPaper) -> Features:
+    """A paper's features."""
+    return features(paper.title, paper.abstract)
 
 
-_SATURATED = tuple(_saturation(n) for n in range(64))
+@dataclass(frozen=True, eq=False)
+class RankIndex:
+    """A profile set's weights by term (term -> the profiles that have it, each weight divided by
+    the profile's scale): the sparse matrix every score is a product with."""
+
+    profiles: tuple[Profile, ...]
+    rows: dict[str, int]
+    indptr: Indices  # row r's postings are [indptr[r], indptr[r + 1])
+    columns: Indices  # the profile of each posting
+    weights: Vector  # term weight / profile scale
 
 
-def _saturate(count: int) -> float:
-    return _SATURATED[count] if count < 64 else _saturation(count)
+def build_index(profiles: Sequence[Profile]) -> RankIndex:
+    """The rank index of a set of profiles."""
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for column, profile in enumerate(profiles):
+        for term in profile.terms:
+            postings.setdefault(term.key, []).append((column, term.weight / profile.scale))
+    keys = sorted(postings)
+    counts = np.array([len(postings[k]) for k in keys], dtype=np.int64)
+    indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    flat = [entry for k in keys for entry in postings[k]]
+    return RankIndex(
+        tuple(profiles),
+        {k: i for i, k in enumerate(keys)},
+        indptr,
+        np.array([c for c, _ in flat], dtype=np.int64),
+        np.array([w for _, w in flat], dtype=np.float64),
+    )
 
 
-def _strength(feats: Features, key: str) -> float:
-    """A term's saturated, title-boosted count per unit of text."""
-    return (TITLE_BOOST * _saturate(feats.title.get(key, 0))
-            + _saturate(feats.abstract.get(key, 0))) / feats.norm
+@dataclass(frozen=True, eq=False)
+class ScoreTable:
+    """Calibrated scores (rounded to 4 places) of papers against an index's profiles, only those
+    above zero: profile p's papers are `papers[indptr[p]:indptr[p + 1]]`, best first, ties in the
+    order given by `tie_order`."""
+
+    indptr: Indices
+    papers: Indices
+    scores: Vector
+
+    def column(self, profile: int) -> tuple[Indices, Vector]:
+        """One profile's scored papers (positions) and their scores, best first."""
+        start, end = self.indptr[profile], self.indptr[profile + 1]
+        return self.papers[start:end], self.scores[start:end]
+
+    def dense(self, n_papers: int) -> NDArray[np.float64]:
+        """The scores as a papers x profiles array (zeros where a paper matched nothing)."""
+        out = np.zeros((n_papers, len(self.indptr) - 1))
+        profiles = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        out[self.papers, profiles] = self.scores
+        return out
 
 
-def term_strengths(feats: Features) -> dict[str, float]:
-    """Every n-gram of a paper with its saturated, title-boosted count per unit of text: what a
-    term's weight is multiplied by."""
-    return {key: _strength(feats, key) for key in _keys(feats)}
+def score_table(index: RankIndex, feats: Sequence[Features],
+                tie_order: Indices | None = None) -> ScoreTable:
+    """Every paper scored against every profile of the index, as a sparse product.
+
+    Each (profile, paper) sum runs over the paper's terms in key order, whatever else is in the
+    index or the batch, so a score is the same bit for bit however it is computed.
+    """
+    n_profiles = len(index.profiles)
+    parts = [_product(index, feats[start:start + PAPERS_PER_CHUNK], start)
+             for start in range(0, len(feats), PAPERS_PER_CHUNK)]
+    profiles = np.concatenate([p for p, _, _ in parts]) if parts else np.zeros(0, np.int64)
+    papers = np.concatenate([q for _, q, _ in parts]) if parts else np.zeros(0, np.int64)
+    scores = np.concatenate([s for _, _, s in parts]) if parts else np.zeros(0)
+    keep = scores > 0
+    profiles, papers, scores = profiles[keep], papers[keep], scores[keep]
+    ties = (np.arange(len(feats)) if tie_order is None else tie_order)[papers]
+    order = np.lexsort((ties, -scores, profiles))
+    counts = np.bincount(profiles, minlength=n_profiles)
+    indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    return ScoreTable(indptr, papers[order], scores[order])
+
+
+def _product(index: RankIndex, feats: Sequence[Features], first: int
+             ) -> tuple[Indices, Indices, Vector]:
+    """(profile, paper, score) for every pair with a shared term, in one chunk of papers."""
+    rows: list[int] = []
+    owners: list[int] = []
+    values: list[float] = []
+    lookup = index.rows.get
+    for offset, paper in enumerate(feats):
+        for key, strength in zip(paper.keys, paper.strengths):
+            row = lookup(key)
+            if row is not None:
+                rows.append(row)
+                owners.append(offset)
+                values.append(strength)
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    row = np.array(rows, dtype=np.int64)
+    starts = index.indptr[row]
+    counts = index.indptr[row + 1] - starts
+    entry = np.repeat(np.arange(len(row)), counts)
+    within = np.arange(len(entry)) - np.repeat(np.cumsum(counts) - counts, counts)
+    posting = starts[entry] + within
+    profile = index.columns[posting]
+    paper = np.array(owners, dtype=np.int64)[entry]
+    contribution = np.array(values)[entry] * index.weights[posting]
+    pair = profile * len(feats) + paper
+    order = np.argsort(pair, kind="stable")  # stable: each pair's terms stay in key order
+    pair = pair[order]
+    starts_of_pair = np.concatenate(([True], pair[1:] != pair[:-1]))
+    group = np.cumsum(starts_of_pair) - 1
+    sums = np.bincount(group, weights=contribution[order])  # sequential, in that order
+    heads = pair[starts_of_pair]
+    return heads // len(feats), heads % len(feats) + first, np.round(sums, 4)
 
 
 def term_hits(profile: Profile, feats: Features) -> list[Hit]:
     """The profile terms found in a paper, each with its contribution to the raw score."""
-    present = _keys(feats)
+    found = set(feats.keys)
     return [
-        Hit(term.text, term.key in feats.title, term.weight * _strength(feats, term.key), term.key)
+        Hit(term.text, term.key in feats.title, term.weight * feats.strength(term.key), term.key)
         for term in profile.terms
-        if term.key in present
+        if term.key in found
     ]
 
 
@@ -112,250 +205,86 @@ def _fold_nested(hits: list[Hit]) -> tuple[Hit, ...]:
     return tuple(sorted(shown, key=lambda h: (-h.contribution, h.term)))
 
 
+def explain(profile: Profile, paper: Paper, score: float, feats: Features) -> ScoredPaper:
+    """A scored paper with the terms that explain its score (those that raised it)."""
+    hits = [h for h in term_hits(profile, feats) if h.contribution > 0]
+    return ScoredPaper(paper, profile.slug, score, _fold_nested(hits))
+
+
 def score_paper(profile: Profile, paper: Paper, feats: Features | None = None) -> ScoredPaper:
-    """A paper's calibrated score against one profile, with the terms that explain it (those
-    that raised it; a term with a negative weight, one that marks other fields, only lowers it)."""
-    feats = feats or features(paper.title, paper.abstract)
-    hits = term_hits(profile, feats)
-    raw = sum(h.contribution for h in hits)
-    shown = _fold_nested([h for h in hits if h.contribution > 0])
-    return ScoredPaper(paper, profile.slug, round(raw / profile.scale, 4), shown)
+    """One paper's calibrated score against one profile, with the terms that explain it."""
+    feats = feats or paper_features(paper)
+    table = score_table(build_index([profile]), [feats])
+    return explain(profile, paper, float(table.scores[0]) if len(table.scores) else 0.0, feats)
 
 
-def calibrate(profiles: Sequence[Profile], corpus: Iterable[CorpusPaper]) -> list[Profile]:
-    """Set each profile's scale to the median raw score of its exemplar papers (for the
-    whole-corpus profile `all`, of every corpus paper)."""
-    papers = list(corpus)
-    feats = [features(p.title, p.abstract) for p in papers]
-    raw = _raw_matrix(build_index([replace(p, scale=1.0) for p in profiles]), feats)
-    row = {normalise_title(p.title): i for i, p in enumerate(papers)}
-    out = []
-    for column, profile in enumerate(profiles):
-        keys = (normalise_title(e.title) for e in profile.exemplars)
-        whole = profile.slug == ALL_SLUG
-        rows = range(len(papers)) if whole else [row[k] for k in keys if k in row]
-        positive = [float(raw[i, column]) for i in rows if raw[i, column] > 0]
-        scale = statistics.median(positive) if positive else 1.0
-        out.append(replace(profile, scale=round(scale, 6)))
-    return out
+def raw_scores(profiles: Sequence[Profile], feats: Sequence[Features]) -> NDArray[np.float64]:
+    """Uncalibrated scores (papers x profiles), as calibration needs them."""
+    unit = [replace(p, scale=1.0) for p in profiles]
+    return score_table(build_index(unit), feats).dense(len(feats))
 
 
-def _keys(feats: Features) -> set[str]:
-    return feats.title.keys() | feats.abstract.keys()
+class DayScores:
+    """One batch (unique ids) scored once against every profile of an index: each digest is then
+    read off the table, and only its entries are explained."""
+
+    def __init__(self, index: RankIndex, papers: Iterable[Paper]) -> None:
+        self.index = index
+        self.papers = tuple({p.arxiv_id: p for p in papers}.values())
+        self.feats = tuple(paper_features(p) for p in self.papers)
+        ids = np.array([p.arxiv_id for p in self.papers], dtype=object)
+        self.tie_order = np.empty(len(self.papers), dtype=np.int64)
+        self.tie_order[np.argsort(ids, kind="stable")] = np.arange(len(self.papers))
+        self.table = score_table(index, self.feats, self.tie_order)
+        self.ids = frozenset(p.arxiv_id for p in self.papers)
+        self._columns = {(p.slug, p.guild_id): i for i, p in enumerate(index.profiles)}
+        self._others: dict[tuple[str, int | None], tuple[Profile, ScoreTable]] = {}
+
+    def ranked(self, profile: Profile) -> tuple[Indices, Vector]:
+        """The day's papers (positions) with a score above zero for a profile, best first."""
+        column = self._columns.get((profile.slug, profile.guild_id))
+        if column is not None and self.index.profiles[column] == profile:
+            return self.table.column(column)
+        key = (profile.slug, profile.guild_id)
+        made_for, table = self._others.get(key, (None, None))
+        if table is None or made_for != profile:
+            table = score_table(build_index([profile]), self.feats, self.tie_order)
+            self._others[key] = (profile, table)
+        return table.column(0)
+
+    def digest(self, profile: Profile, options: DigestOptions, *,
+               exclude_ids: frozenset[str] = frozenset(),
+               announced: dt.date | None = None) -> Digest:
+        """The profile's digest of the day: eligible papers not already sent, at or above the
+        threshold, best first, at most `options.max_papers`."""
+        positions, scores = self.ranked(profile)
+        chosen: list[ScoredPaper] = []
+        for position, score in zip(positions.tolist(), scores.tolist()):
+            if score < options.min_score or len(chosen) >= options.max_papers:
+                break
+            paper = self.papers[position]
+            if options.admits(paper) and paper.arxiv_id not in exclude_ids:
+                chosen.append(explain(profile, paper, score, self.feats[position]))
+        considered = len(self.papers) - len(exclude_ids & self.ids)
+        return Digest(profile, tuple(chosen), announced, considered, options)
 
 
-def eligible(paper: Paper, options: DigestOptions) -> bool:
-    """Whether a paper's announce type is one the reader asked for."""
-    kind = paper.announce_type
-    if kind in ("replace", "replace-cross"):
-        return options.include_replacements
-    if kind == "cross":
-        return options.include_cross
-    return True
+def score_day(index: RankIndex, papers: Iterable[Paper]) -> DayScores:
+    """Score a batch against every profile of the index (papers deduped by id, last kept)."""
+    return DayScores(index, papers)
 
 
-@dataclass(frozen=True, eq=False)
-class RankIndex:
-    """A profile set's term weights as one matrix (terms x profiles, each column divided by the
-    profile's scale), built once, so a batch is scored against every profile in one product."""
-
-    profiles: tuple[Profile, ...]
-    rows: dict[str, int]
-    weights: Matrix
-
-
-def build_index(profiles: Sequence[Profile]) -> RankIndex:
-    """The rank index of a set of profiles."""
-    rows: dict[str, int] = {}
-    for profile in profiles:
-        for term in profile.terms:
-            rows.setdefault(term.key, len(rows))
-    weights = np.zeros((len(rows), len(profiles)))
-    for column, profile in enumerate(profiles):
-        for term in profile.terms:
-            weights[rows[term.key], column] = term.weight / profile.scale
-    return RankIndex(tuple(profiles), rows, weights)
-
-
-def _raw_matrix(index: RankIndex, feats: Sequence[Features], chunk: int = 256) -> Matrix:
-    out = np.zeros((len(feats), len(index.profiles)))
-    rows, saturated = index.rows, _SATURATED
-    for start in range(0, len(feats), chunk):
-        part = feats[start : start + chunk]
-        where: list[int] = []
-        values: list[float] = []
-        for offset, paper in enumerate(part):
-            norm, base = paper.norm, offset * len(rows)
-            found = {key: saturated[n] if n < 64 else _saturation(n)
-                     for key, n in paper.abstract.items() if key in rows}
-            for key, n in paper.title.items():
-                if key in rows:
-                    found[key] = TITLE_BOOST * _saturate(n) + found.get(key, 0.0)
-            where += [base + rows[key] for key in found]
-            values += [value / norm for value in found.values()]
-        block = np.zeros(len(part) * len(rows))
-        block[where] = values
-        out[start : start + len(part)] = block.reshape(len(part), len(rows)) @ index.weights
-    return out
-
-
-def score_matrix(index: RankIndex, feats: Sequence[Features]) -> Matrix:
-    """Calibrated scores (papers x profiles, rounded like `score_paper`) of papers' features."""
-    return np.round(_raw_matrix(index, feats), 4)
+def build_digest(papers: Iterable[Paper], profile: Profile, options: DigestOptions, *,
+                 exclude_ids: frozenset[str] = frozenset(),
+                 announced: dt.date | None = None) -> Digest:
+    """The digest one profile picks from a set of papers, minus those already delivered."""
+    return score_day(build_index([profile]), papers).digest(
+        profile, options, exclude_ids=exclude_ids, announced=announced)
 
 
 def best_scores(index: RankIndex, papers: Sequence[Paper]) -> list[float]:
     """Each paper's best calibrated score over all the index's profiles."""
     if not papers or not index.profiles:
         return [0.0] * len(papers)
-    matrix = score_matrix(index, [features(p.title, p.abstract) for p in papers])
-    return [float(x) for x in matrix.max(axis=1)]
-
-
-class Scorer:
-    """Scores many papers against many profiles: each paper's n-grams are counted once and
-    each (profile, paper) score is memoised, so a thousand subscriptions cost little more than
-    one ranking per profile. Bounded: it forgets everything past `max_entries`."""
-
-    def __init__(self, max_entries: int = 200_000) -> None:
-        self.max_entries = max_entries
-        self._features: dict[str, Features] = {}
-        self._scores: dict[tuple[int, str], float] = {}
-
-    def features(self, paper: Paper) -> Features:
-        """The paper's n-gram counts (keyed by arXiv id)."""
-        found = self._features.get(paper.arxiv_id)
-        if found is None:
-            if len(self._features) >= self.max_entries:
-                self._features.clear()
-            found = self._features[paper.arxiv_id] = features(paper.title, paper.abstract)
-        return found
-
-    def scores(self, profile: Profile, papers: Sequence[Paper]) -> list[float]:
-        """Calibrated scores of papers against one profile, in order."""
-        identity = hash((profile.slug, profile.guild_id, profile.scale, profile.terms))
-        weights: dict[str, float] | None = None
-        out = []
-        for paper in papers:
-            key = (identity, paper.arxiv_id)
-            value = self._scores.get(key)
-            if value is None:
-                weights = weights or {t.key: t.weight for t in profile.terms}
-                value = round(_raw_score(weights, self.features(paper)) / profile.scale, 4)
-                if len(self._scores) >= self.max_entries:
-                    self._scores.clear()
-                self._scores[key] = value
-            out.append(value)
-        return out
-
-
-def _raw_score(weights: dict[str, float], feats: Features) -> float:
-    return sum(weights[k] * _strength(feats, k) for k in _keys(feats) if k in weights)
-
-
-def rank(papers: Iterable[Paper], profile: Profile, options: DigestOptions,
-         scorer: Scorer | None = None, limit: int | None = None) -> list[ScoredPaper]:
-    """Eligible papers at or above the threshold, best first, deduped, ties broken by id.
-
-    Only the first `limit` are explained (their matched terms listed).
-    """
-    scorer = scorer or Scorer()
-    unique = list({p.arxiv_id: p for p in papers if eligible(p, options)}.values())
-    scored = [(score, paper) for score, paper in zip(scorer.scores(profile, unique), unique)
-              if score >= options.min_score and score > 0]
-    scored.sort(key=lambda sp: (-sp[0], sp[1].arxiv_id))
-    return [score_paper(profile, paper, scorer.features(paper)) for _, paper in scored[:limit]]
-
-
-def build_digest(
-    papers: Iterable[Paper],
-    profile: Profile,
-    options: DigestOptions,
-    *,
-    exclude_ids: frozenset[str] = frozenset(),
-    announced: dt.date | None = None,
-    scorer: Scorer | None = None,
-) -> Digest:
-    """The digest one profile picks from a set of papers, minus those already delivered."""
-    candidates = [p for p in papers if p.arxiv_id not in exclude_ids]
-    ranked = rank(candidates, profile, options, scorer, limit=options.max_papers)
-    return Digest(
-        profile=profile,
-        entries=tuple(ranked),
-        announced=announced,
-        considered=len({p.arxiv_id for p in candidates}),
-        options=options,
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class DayScores:
-    """One batch (unique ids) scored against every profile of an index, once: each subscription's
-    digest is then read off the matrix, and only its entries are explained (memoised)."""
-
-    index: RankIndex
-    papers: tuple[Paper, ...]
-    feats: tuple[Features, ...]
-    scores: Matrix
-    order: NDArray[np.int64]  # paper positions by arXiv id, for tie-breaking
-    columns: dict[tuple[str, int | None], int]
-    ids: frozenset[str]
-    # memos by (slug, guild_id), each beside the profile it was made for: hashing a whole
-    # profile costs as much as scoring with it
-    _explained: dict[tuple[str, int | None, int], tuple[Profile, ScoredPaper]] = field(
-        default_factory=dict)
-    _others: dict[tuple[str, int | None], tuple[Profile, Vector]] = field(default_factory=dict)
-
-    def digest(self, profile: Profile, options: DigestOptions, *,
-               exclude_ids: frozenset[str] = frozenset(),
-               announced: dt.date | None = None) -> Digest:
-        """What `build_digest(day papers, profile, ...)` returns, without rescoring the day; a
-        profile outside the index (a server's own) is scored on the day's counted n-grams once."""
-        scores = self._scores_for(profile)
-        above = np.flatnonzero((scores >= options.min_score) & (scores > 0))
-        chosen: list[int] = []
-        for i in above[np.lexsort((self.order[above], -scores[above]))]:
-            if len(chosen) >= options.max_papers:
-                break
-            paper = self.papers[i]
-            if eligible(paper, options) and paper.arxiv_id not in exclude_ids:
-                chosen.append(int(i))
-        entries = tuple(self._explain(profile, i, float(scores[i])) for i in chosen)
-        considered = len(self.papers) - len(exclude_ids & self.ids)
-        return Digest(profile, entries, announced, considered, options)
-
-    def _scores_for(self, profile: Profile) -> Vector:
-        column = self.columns.get((profile.slug, profile.guild_id))
-        if column is not None and self.index.profiles[column] == profile:
-            return self.scores[:, column]
-        key = (profile.slug, profile.guild_id)
-        made_for, found = self._others.get(key, (None, None))
-        if found is None or not _same(made_for, profile):
-            found = score_matrix(build_index([profile]), self.feats)[:, 0]
-            self._others[key] = (profile, found)
-        return found
-
-    def _explain(self, profile: Profile, paper: int, score: float) -> ScoredPaper:
-        key = (profile.slug, profile.guild_id, paper)
-        made_for, found = self._explained.get(key, (None, None))
-        if found is None or not _same(made_for, profile):
-            found = replace(score_paper(profile, self.papers[paper], self.feats[paper]),
-                            score=score)
-            self._explained[key] = (profile, found)
-        return found
-
-
-def _same(made_for: Profile | None, profile: Profile) -> bool:
-    return made_for is profile or made_for == profile
-
-
-def score_day(index: RankIndex, papers: Iterable[Paper]) -> DayScores:
-    """Score a batch against every profile of the index (papers deduped by id, last kept)."""
-    unique = tuple({p.arxiv_id: p for p in papers}.values())
-    feats = tuple(features(p.title, p.abstract) for p in unique)
-    ids = np.argsort(np.array([p.arxiv_id for p in unique], dtype=object), kind="stable")
-    order = np.empty(len(unique), dtype=np.int64)
-    order[ids] = np.arange(len(unique))
-    columns = {(p.slug, p.guild_id): i for i, p in enumerate(index.profiles)}
-    return DayScores(index, unique, feats, score_matrix(index, feats), order, columns,
-                     frozenset(p.arxiv_id for p in unique))
+    dense = score_table(index, [paper_features(p) for p in papers]).dense(len(papers))
+    return [float(x) for x in dense.max(axis=1)]

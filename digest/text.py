@@ -9,58 +9,27 @@ from collections.abc import Iterable
 
 # Words that carry no topic in an abstract: the furniture of scientific prose.
 PROSE_WORDS = frozenset(
-    """
-    paper papers propose proposed proposes proposing present presents presented show shows shown
-    showing demonstrate demonstrates demonstrated demonstrating introduce introduces introduced
-    introducing result results approach approaches method methods methodology novel new based using
-    use used uses utilize work works study studies studied investigate investigates find finds found
-    able achieve achieves achieved achieving art state existing recent recently significant
-    significantly various several different provide provides provided allow allows enable enables
-    enabling leverage leverages leveraging furthermore moreover additionally however thus therefore
-    also well via extensive experiment experiments experimental evaluate evaluated evaluation
-    performance outperform outperforms outperforming improve improves improved improvement
-    improvements github com http https www code available publicly open source release released
-    project page url website arxiv org doi et al respectively e g i ie eg etc yield yields key main
-    important crucial challenge challenges challenging problem problems task tasks framework
-    frameworks effective effectively efficient efficiently significant particular particularly
-    specifically make makes making remain remains shown give gives given like one two three first
-    second third high low large small paradigm strong stronger superior comprehensive extensive
-    addition further including include includes included broad wide widely
-    higher lower non aim aims aimed interest tend tends overview
-    """.split()
+    ["paper", "papers", "propose", "proposed", "proposes", "proposing", "present", "presents", "presented", "show", "shows", "shown", "showing", "demonstrate", "demonstrates", "demonstrated", "demonstrating", "introduce", "introduces", "introduced", "introducing", "result", "results", "approach", "approaches", "method", "methods", "methodology", "novel", "new", "based", "using", "use", "used", "uses", "utilize", "work", "works", "study", "studies", "studied", "investigate", "investigates", "find", "finds", "found", "able", "achieve", "achieves", "achieved", "achieving", "art", "state", "existing", "recent", "recently", "significant", "significantly", "various", "several", "different", "provide", "provides", "provided", "allow", "allows", "enable", "enables", "enabling", "leverage", "leverages", "leveraging", "furthermore", "moreover", "additionally", "however", "thus", "therefore", "also", "well", "via", "extensive", "experiment", "experiments", "experimental", "evaluate", "evaluated", "evaluation", "performance", "outperform", "outperforms", "outperforming", "improve", "improves", "improved", "improvement", "improvements", "github", "com", "http", "https", "www", "code", "available", "publicly", "open", "source", "release", "released", "project", "page", "url", "website", "arxiv", "org", "doi", "et", "al", "respectively", "e", "g", "i", "ie", "eg", "etc", "yield", "yields", "key", "main", "important", "crucial", "challenge", "challenges", "challenging", "problem", "problems", "task", "tasks", "framework", "frameworks", "effective", "effectively", "efficient", "efficiently", "significant", "particular", "particularly", "specifically", "make", "makes", "making", "remain", "remains", "shown", "give", "gives", "given", "like", "one", "two", "three", "first", "second", "third", "high", "low", "large", "small", "paradigm", "strong", "stronger", "superior", "comprehensive", "extensive", "addition", "further", "including", "include", "includes", "included", "broad", "wide", "widely", "higher", "lower", "non", "aim", "aims", "aimed", "interest", "tend", "tends", "overview", "finally", "example", "examples", "potential", "potentially", "future", "enhance", "enhanced", "enhances", "enhancing", "enhancement", "insight", "insights", "highlight", "highlights", "highlighting", "reveal", "reveals", "revealed", "revealing", "offer", "offers", "offering", "address", "addresses", "addressed", "addressing", "despite", "typically", "largely", "especially", "notably", "substantially", "consistently", "directly", "explicitly", "systematically", "systematic", "promising", "critical", "essential", "fundamental", "diverse", "remarkable", "remarkably", "powerful", "effectiveness", "finding", "findings", "question", "questions", "overall", "thereby", "shed", "sheds", "crucially", "importantly", "interestingly", "surprisingly", "surprising", "unfortunately", "consequently", "intuitively", "success", "successful", "successfully", "aspect", "aspects", "idea", "ideas", "notion", "help", "helps", "need", "needs", "needed", "way", "ways", "role", "roles", "impact", "impacts", "importance", "contribution", "contributions", "advance", "advances", "advancing", "advancement", "advancements", "progress", "emerging", "emerged", "growing", "increasingly", "rapid", "rapidly", "year", "years", "article", "discuss", "discusses", "argue", "argues", "suggest", "suggests", "suggesting", "indicate", "indicates", "indicating", "conduct", "conducted", "perform", "performs", "performed", "performing", "obtain", "obtains", "obtained", "consider", "considers", "considered", "examine", "examines", "explore", "explores", "exploring", "explored", "assess", "assesses", "analyze", "analyzes", "analyse", "analyzing", "report", "reports", "reported", "describe", "describes", "illustrate", "illustrates", "yielding", "produce", "produces", "lead", "leads", "leading", "allowing", "facilitate", "facilitates", "ensure", "ensures", "ensuring", "require", "requires", "requiring", "required", "involve", "involves", "involving", "remaining", "simple", "simply", "easily", "better", "best", "good", "great", "easy", "difficult", "hard", "able", "unable", "possible", "typical", "certain"]
+)
+
+# Hyphenated compounds that are prose however they are joined ("state-of-the-art").
+PROSE_COMPOUNDS = frozenset(
+    ["state-of-the-art", "end-to-end", "easy-to-use", "out-of-the-box", "up-to-date", "one-to-one", "real-to-sim", "plug-and-play", "trade-off", "trade-offs"]
 )
 
 # English function words. Kept here rather than imported from scikit-learn so that the bot,
 # which only ranks, never loads scikit-learn and SciPy (about 100 MB of resident memory).
 FUNCTION_WORDS = frozenset(
-    """
-    a about above across after afterwards again against all almost alone along already also
-    although always am among amongst an and another any anyhow anyone anything anyway anywhere
-    are around as at be became because become becomes becoming been before beforehand behind
-    being below beside besides between beyond both but by can cannot could did do does doing done
-    down due during each either else elsewhere enough even ever every everyone everything
-    everywhere except few for former formerly from further had has have having he hence her here
-    hereafter hereby herein hers herself him himself his how however i if in indeed instead into is
-    it its itself just last latter latterly least less many may me meanwhile might mine more
-    moreover most mostly much must my myself namely neither never nevertheless next no nobody none
-    nor not nothing now nowhere of off often on once only onto or other others otherwise our ours
-    ourselves out over own per perhaps rather same seem seemed seeming seems several she should
-    since so some somehow someone something sometime sometimes somewhere still such than that the
-    their theirs them themselves then thence there thereafter thereby therefore therein thereupon
-    these they this those though through throughout thru thus to together too toward towards under
-    until up upon us very was we were what whatever when whence whenever where whereafter whereas
-    whereby wherein whereupon wherever whether which while whither who whoever whole whom whose why
-    will with within without would yet you your yours yourself yourselves four five six seven
-    eight nine ten hundred get go made take see put back de re
-    """.split()
+    ["a", "about", "above", "across", "after", "afterwards", "again", "against", "all", "almost", "alone", "along", "already", "also", "although", "always", "am", "among", "amongst", "an", "and", "another", "any", "anyhow", "anyone", "anything", "anyway", "anywhere", "are", "around", "as", "at", "be", "became", "because", "become", "becomes", "becoming", "been", "before", "beforehand", "behind", "being", "below", "beside", "besides", "between", "beyond", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "done", "down", "due", "during", "each", "either", "else", "elsewhere", "enough", "even", "ever", "every", "everyone", "everything", "everywhere", "except", "few", "for", "former", "formerly", "from", "further", "had", "has", "have", "having", "he", "hence", "her", "here", "hereafter", "hereby", "herein", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "indeed", "instead", "into", "is", "it", "its", "itself", "just", "last", "latter", "latterly", "least", "less", "many", "may", "me", "meanwhile", "might", "mine", "more", "moreover", "most", "mostly", "much", "must", "my", "myself", "namely", "neither", "never", "nevertheless", "next", "no", "nobody", "none", "nor", "not", "nothing", "now", "nowhere", "of", "off", "often", "on", "once", "only", "onto", "or", "other", "others", "otherwise", "our", "ours", "ourselves", "out", "over", "own", "per", "perhaps", "rather", "same", "seem", "seemed", "seeming", "seems", "several", "she", "should", "since", "so", "some", "somehow", "someone", "something", "sometime", "sometimes", "somewhere", "still", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "thence", "there", "thereafter", "thereby", "therefore", "therein", "thereupon", "these", "they", "this", "those", "though", "through", "throughout", "thru", "thus", "to", "together", "too", "toward", "towards", "under", "until", "up", "upon", "us", "very", "was", "we", "were", "what", "whatever", "when", "whence", "whenever", "where", "whereafter", "whereas", "whereby", "wherein", "whereupon", "wherever", "whether", "which", "while", "whither", "who", "whoever", "whole", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves", "four", "five", "six", "seven", "eight", "nine", "ten", "hundred", "get", "go", "made", "take", "see", "put", "back", "de", "re"]
 )
 
-STOP_WORDS = FUNCTION_WORDS | PROSE_WORDS
+STOP_WORDS = FUNCTION_WORDS | PROSE_WORDS | {c.replace("-", "_") for c in PROSE_COMPOUNDS}
 
 _TEX_MATH = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 _TEX_COMMAND = re.compile(r"\\[a-zA-Z]+\*?")
-_WORD = re.compile(r"[a-z][a-z0-9]*(?:'[a-z]+)?|[0-9]+[a-z][a-z0-9]*")
+_WORD = re.compile(r"[a-z][a-z0-9_]*(?:'[a-z]+)?|[0-9]+[a-z][a-z0-9_]*")
 _WHITESPACE = re.compile(r"\s+")
+_SURFACE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*|[0-9]+[A-Za-z][A-Za-z0-9_]*")
 
 
 def normalise_whitespace(text: str) -> str:
@@ -102,31 +71,53 @@ def fold(text: str) -> str:
 
 
 _INVARIANT = frozenset({"series", "species", "physics", "data", "bias", "lens", "gas", "ais"})
+_IRREGULAR = {"matrices": "matrix", "vertices": "vertex", "indices": "index", "biases": "bias",
+              "analyses": "analysis", "hypotheses": "hypothesis", "theses": "thesis",
+              "axes": "axis", "lenses": "lens", "gases": "gas"}
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light, predictable plural/suffix folding: operators -> operator, studies -> study."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     if len(word) <= 3 or word.endswith(("ss", "us", "is", "ics")) or word in _INVARIANT:
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "sses", "xes", "zes")):
+    if word.endswith(("ches", "shes", "sses", "xes")):
         return word[:-2]
     if word.endswith("s") and not word.endswith("'s"):
         return word[:-1]
     return word
 
 
+_NEGATED = re.compile(r"\bnon-(?=[a-z])", re.IGNORECASE)  # non-linear -> nonlinear
+_COMPOUND = re.compile(r"\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b")
+
+
+def _join_compounds(text: str) -> str:
+    """Hyphenated compounds with a function word inside ("chain-of-thought", "sim-to-real")
+    joined into one word, so that the stop word does not split them; other hyphens are spaces."""
+
+    def join(match: re.Match[str]) -> str:
+        parts = match.group(0).split("-")
+        inner = [p.lower() for p in parts[1:-1]]
+        if inner and any(p in FUNCTION_WORDS for p in inner):
+            return "_".join(parts)
+        return " ".join(parts)
+
+    return _COMPOUND.sub(join, _NEGATED.sub("non", text))
+
+
+def _clean(text: str) -> str:
+    return _join_compounds(_TEX_COMMAND.sub(" ", _TEX_MATH.sub(" ", text))).replace("-", " ")
+
+
 def tokens(text: str) -> list[str]:
     """Folded, stemmed word tokens of a title or abstract, with TeX maths and commands removed."""
-    text = _TEX_MATH.sub(" ", text)
-    text = _TEX_COMMAND.sub(" ", text)
-    words = _WORD.findall(_NEGATED.sub("non", fold(text)).replace("-", " "))
-    return [stem(w.removesuffix("'s")) for w in words]
+    return [stem(w.removesuffix("'s")) for w in _WORD.findall(fold(_clean(text)))]
 
-
-_NEGATED = re.compile(r"\bnon-(?=[a-z])")  # non-linear -> nonlinear, not "non" + "linear"
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"]+(?:\s|$)|[()\[\]{}\"]")
 
 
@@ -165,9 +156,8 @@ def normalise_title(title: str) -> str:
 
 def surface_forms(text: str, max_n: int = 3) -> Iterable[tuple[str, str]]:
     """Pairs of (n-gram key, the words as written) for choosing readable display names."""
-    cleaned = _TEX_COMMAND.sub(" ", _TEX_MATH.sub(" ", text))
-    raw = re.findall(r"[A-Za-z][A-Za-z0-9]*|[0-9]+[A-Za-z][A-Za-z0-9]*", cleaned.replace("-", " "))
-    keys = [stem(fold(w)) for w in raw]
+    raw = [w.replace("_", "-") for w in _SURFACE_WORD.findall(_clean(text))]
+    keys = [stem(fold(w).replace("-", "_")) for w in raw]
     usable = [k not in STOP_WORDS and len(k) >= 2 for k in keys]
     for i in range(len(raw)):
         for n in range(1, min(max_n, len(raw) - i) + 1):

@@ -39,3 +39,23 @@ def fixtures_dir(shared_dir: Path) -> Path:
     if not path.is_dir():
         pytest.skip(f"arXiv fixtures not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def corpus_papers(corpus_dir: Path) -> list:  # type: ignore[type-arg]
+    """The seed corpus, parsed and deduplicated."""
+    from digest.corpus import dedupe_papers, parse_corpus_text
+
+    files = sorted(corpus_dir.glob("*.txt"))
+    return dedupe_papers(
+        p for f in files for p in parse_corpus_text(f.read_text(encoding="utf-8"), f.name))
+
+
+@pytest.fixture(scope="session")
+def learned_profiles(corpus_papers: list) -> list:  # type: ignore[type-arg]
+    """Profiles learned once per session from the seed corpus and the shipped statistics."""
+    from digest.background import background_from_json
+    from digest.profiles import learn_profiles
+
+    shipped = (REPO / "digest" / "data" / "background.json").read_text(encoding="utf-8")
+    return learn_profiles(corpus_papers, background_from_json(shipped))

@@ -1,72 +1,78 @@
-"""Background statistics (what arXiv at large writes) and profiles weighed against them."""
+"""Background statistics: what arXiv at large writes, and which words every field uses alike."""
 
 from __future__ import annotations
 
 import pytest
 
 from digest.background import (
+    MIN_ARCHIVE_PAPERS,
     Background,
     BackgroundDataError,
     background_from_json,
     background_from_papers,
     background_to_json,
-    weigh_profiles,
 )
-from digest.models import CorpusPaper, Exemplar, Paper, Profile, Term
-
-OPERATORS = Profile(
-    "neural-operators", "Neural Operators",
-    (Term("neural operator", "neural operators", 1.0), Term("pde", "PDEs", 0.6),
-     Term("training", "training", 0.5)),
-    (), 4, 1.0,
-)
+from digest.models import Paper
 
 
-def paper(arxiv_id: str, title: str, abstract: str = "") -> Paper:
-    return Paper(arxiv_id=arxiv_id, title=title, abstract=abstract)
+def paper(arxiv_id: str, title: str, abstract: str = "", category: str = "cs.LG") -> Paper:
+    return Paper(arxiv_id=arxiv_id, title=title, abstract=abstract, categories=(category,))
 
 
-def test_counts_each_id_once() -> None:
+def test_counts_each_id_once_and_keeps_terms_in_three_papers() -> None:
     papers = [paper("1", "Training language models", "We scale training."),
               paper("1", "Training language models", "We scale training."),  # a cross-list twice
               paper("2", "Language models that reason", "Training helps."),
-              paper("3", "Galaxies", "Spectra of galaxies.")]
+              paper("3", "Language models and galaxies", "Spectra and training."),
+              paper("4", "Galaxies", "Spectra of galaxies.")]
     background = background_from_papers(papers, ["day-1"])
-    assert background.papers == 3
-    assert background.df["training"] == 2 and background.df["language model"] == 2
-    assert background.df["galaxy"] == 1 and "reason" in background.df
+    assert background.papers == 4
+    assert background.df == {"language": 3, "language model": 3, "model": 3, "training": 3}
     assert background.sources == ("day-1",)
 
 
+def test_excluded_ids_are_not_counted() -> None:
+    papers = [paper(str(n), "Training language models") for n in range(4)]
+    background = background_from_papers(papers, exclude_ids=frozenset({"0"}))
+    assert background.papers == 3 and background.df["training"] == 3
+
+
+def test_general_words_are_those_most_archives_use_alike() -> None:
+    """'phenomenon' is used at the same rate in every archive; 'galaxy' by one alone."""
+    archives = ("cs.LG", "math.AP", "astro-ph.GA")
+    papers = [
+        paper(f"{a}-{n}", "A phenomenon" + (" in galaxies" if a.startswith("astro") else ""),
+              category=a)
+        for a in archives for n in range(MIN_ARCHIVE_PAPERS)
+    ]
+    background = background_from_papers(papers)
+    assert "phenomenon" in background.general
+    assert "galaxy" not in background.general and background.df["galaxy"] == MIN_ARCHIVE_PAPERS
+
+
+def test_too_few_archives_name_no_general_words() -> None:
+    papers = [paper(str(n), "A phenomenon") for n in range(MIN_ARCHIVE_PAPERS)]
+    assert background_from_papers(papers).general == frozenset()
+
+
 def test_json_round_trip_and_errors() -> None:
-    background = Background(10, {"neural operator": 2, "training": 9}, ("a.jsonl",))
+    background = Background(10, {"neural operator": 3, "training": 9}, ("a.jsonl",),
+                            frozenset({"phenomenon"}))
     text = background_to_json(background)
     assert background_from_json(text) == background
     assert text.count("\n") == 4  # one term a line
-    for bad, why in [("{", "not valid JSON"), ('{"version": 9}', '"version": 1'),
-                     ('{"version": 1, "papers": 0, "df": {}}', 'positive "papers"'),
-                     ('{"version": 1, "papers": 2, "df": {"x": 3}}', "outside 1..papers")]:
+    for bad, why in [("{", "not valid JSON"), ('{"version": 9}', '"version": 2'),
+                     ('{"version": 2, "papers": 0, "df": {}}', 'positive "papers"'),
+                     ('{"version": 2, "papers": 2, "df": {"x": 3}}', "outside 1..papers"),
+                     ('{"version": 2, "papers": 2, "df": {}, "general": [1]}', "list of words")]:
         with pytest.raises(BackgroundDataError, match=why):
             background_from_json(bad)
 
 
-def test_weighing_drops_terms_the_background_uses_as_often_and_widens_all() -> None:
-    corpus = [CorpusPaper(f"Fourier neural operator {n}", "A neural operator for PDEs. Training.")
-              for n in range(4)]
-    background = background_from_papers(
-        paper(str(n), "Training language models", "Training at scale.") for n in range(6))
-    topic = Profile(OPERATORS.slug, OPERATORS.name, OPERATORS.terms,
-                    tuple(Exemplar(p.title) for p in corpus), 4)
-    whole = Profile("all", "All", (Term("pde", "PDEs", 1.0),), (Exemplar(corpus[0].title),), 4)
-    [weighed_topic, weighed_all] = weigh_profiles([topic, whole], corpus, background)
-    topic_keys = [t.key for t in weighed_topic.terms]
-    assert {"neural operator", "pde", "fourier neural operator"} <= set(topic_keys)
-    assert "training" not in topic_keys  # learned, but as common in the background
-    assert weighed_topic.terms[0].weight == 1.0
-    assert [t.weight for t in weighed_topic.terms] == sorted(
-        (t.weight for t in weighed_topic.terms), reverse=True)
-    assert {"neural operator", "pde", "fourier neural operator"} <= {
-        t.key for t in weighed_all.terms}
-    assert "training" not in {t.key for t in weighed_all.terms}
-    assert max(t.weight for t in weighed_all.terms) == 1.0
-    assert weigh_profiles([topic], corpus, Background(0)) == [topic]
+def test_the_shipped_statistics_cover_arxiv_at_large() -> None:
+    from bot.sources import shipped_background
+
+    shipped = shipped_background()
+    assert shipped.papers > 20_000
+    assert {"phenomenon", "perturbation"} <= shipped.general
+    assert not {"quantization", "protein", "galaxy", "robot"} & shipped.general

@@ -1,5 +1,5 @@
-"""Measuring rankers: each fold of a corpus hidden among real background days, ranked and scored
-with ranking metrics, beside the baselines people use today. Pure: no files, no clock.
+"""Corpus-level ranking quality: each fold of a corpus hidden among real background days, ranked
+and scored with ranking metrics, beside the baselines people use today. No files, no clock.
 """
 
 from __future__ import annotations
@@ -9,17 +9,16 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
-from digest.background import background_from_papers, weigh_profiles
+from digest.background import Background, background_from_papers
 from digest.models import CorpusPaper, Paper, Profile
 from digest.profiles import learn_profiles
-from digest.rank import best_scores, build_index, calibrate
-from digest.sharpen import sharpen_all
+from digest.rank import best_scores, build_index
 from digest.text import ngrams, normalise_title
 
 Timer = Callable[[], float]
 ScoreFn = Callable[[Sequence[Paper]], list[float]]
 FitFn = Callable[[Sequence[CorpusPaper], Sequence[Paper]], ScoreFn]
-Learner = Callable[[Sequence[CorpusPaper]], list[Profile]]
+Learner = Callable[[Sequence[CorpusPaper], Background], list[Profile]]
 
 N_FOLDS = 5
 SEED = 0
@@ -198,32 +197,27 @@ def _texts(papers: Sequence[CorpusPaper | Paper]) -> list[str]:
     return [f"{p.title}. {p.abstract}" for p in papers]
 
 
-def profile_ranker(learn: Learner = learn_profiles, weigh: bool = True, sharpen: bool = True,
+def profile_ranker(learn: Learner = learn_profiles, arxiv: Background | None = None,
                    only: str | None = None) -> Ranker:
-    """Ours: profiles learned from the corpus (once per training set), re-weighted against the
-    background (the negatives) when `weigh`, `all` sharpened by a regression against them when
-    `sharpen`, calibrated; a paper scores its best over all of them, or over the one profile
-    `only` names."""
+    """Ours: profiles learned from the corpus (once per training set) and weighed against the
+    background day it may see (or, given `arxiv`, against those statistics of arXiv at large);
+    a paper scores its best over all of them, or over the one profile `only` names."""
     learned: dict[tuple[CorpusPaper, ...], list[Profile]] = {}
 
     def fit(positives: Sequence[CorpusPaper], negatives: Sequence[Paper]) -> ScoreFn:
-        key = tuple(positives)
+        key = (*positives, *(() if arxiv else [CorpusPaper(p.title, p.abstract)
+                                                 for p in negatives]))
         if key not in learned:
             learned.clear()
-            learned[key] = learn(positives)
-        profiles = learned[key]
-        if weigh:
-            profiles = weigh_profiles(profiles, positives, background_from_papers(negatives))
-        if weigh and sharpen:
-            profiles = sharpen_all(profiles, positives, negatives)
-        chosen = [p for p in calibrate(profiles, positives) if only in (None, p.slug)]
+            learned[key] = learn(positives, arxiv or background_from_papers(negatives))
+        chosen = [p for p in learned[key] if only in (None, p.slug)]
         index = build_index(chosen)
         return lambda papers: best_scores(index, papers)
 
     name = "arxiv-digest profiles" + (f", `{only}` only" if only else "")
-    if weigh:
-        return Ranker(name if sharpen else f"{name}, log odds only", fit, uses_negatives=True)
-    return Ranker(f"{name}, no background", fit)
+    if arxiv is not None:
+        return Ranker(f"{name}, against the shipped statistics", fit)
+    return Ranker(name, fit, uses_negatives=True)
 
 
 def keyword_phrases(profiles: Sequence[Profile], per_profile: int = KEYWORDS_PER_PROFILE
@@ -234,13 +228,13 @@ def keyword_phrases(profiles: Sequence[Profile], per_profile: int = KEYWORDS_PER
     )
 
 
-def keyword_ranker(learn: Learner = learn_profiles,
+def keyword_ranker(arxiv: Background, learn: Learner = learn_profiles,
                    per_profile: int = KEYWORDS_PER_PROFILE) -> Ranker:
     """cv-arxiv-daily style: 1 if the title or abstract has any profile's top phrase, else 0;
     ties (every match, every miss) stay in id order, as a date-sorted list would show them."""
 
     def fit(positives: Sequence[CorpusPaper], negatives: Sequence[Paper]) -> ScoreFn:
-        phrases = keyword_phrases(learn(positives), per_profile)
+        phrases = keyword_phrases(learn(positives, arxiv), per_profile)
         return lambda papers: [
             1.0 if phrases.intersection(ngrams(text)) else 0.0 for text in _texts(papers)
         ]
@@ -248,7 +242,7 @@ def keyword_ranker(learn: Learner = learn_profiles,
     return Ranker(f"keyword match (top {per_profile} phrases)", fit)
 
 
-def centroid_ranker(learn: Learner = learn_profiles) -> Ranker:
+def centroid_ranker(arxiv: Background, learn: Learner = learn_profiles) -> Ranker:
     """TF-IDF (fit on the training corpus) cosine to the nearest of: the whole corpus's centroid
     and each profile's centroid (the mean of its exemplar papers)."""
 
@@ -262,7 +256,7 @@ def centroid_ranker(learn: Learner = learn_profiles) -> Ranker:
         row = {normalise_title(p.title): i for i, p in enumerate(positives)}
         groups = [list(range(len(positives)))] + [
             [row[k] for e in p.exemplars if (k := normalise_title(e.title)) in row]
-            for p in learn(positives)
+            for p in learn(positives, arxiv)
         ]
         means = np.vstack([np.asarray(matrix[g].mean(axis=0)) for g in groups if g])
         centroids = means / np.linalg.norm(means, axis=1, keepdims=True)
@@ -299,10 +293,11 @@ def svm_ranker() -> Ranker:
     return Ranker("arxiv-sanity-lite SVM", fit, uses_negatives=True)
 
 
-def default_rankers() -> list[Ranker]:
-    """Ours (all profiles; `all` alone; log odds only; no background) and the three baselines."""
-    return [profile_ranker(), profile_ranker(only="all"), profile_ranker(sharpen=False),
-            profile_ranker(weigh=False), svm_ranker(), centroid_ranker(), keyword_ranker()]
+def default_rankers(arxiv: Background) -> list[Ranker]:
+    """Ours (all profiles; `all` alone; against the shipped statistics) and the baselines (the
+    keyword and centroid ones built on profiles learned against `arxiv`)."""
+    return [profile_ranker(), profile_ranker(only="all"), profile_ranker(arxiv=arxiv),
+            svm_ranker(), centroid_ranker(arxiv), keyword_ranker(arxiv)]
 
 
 _COLUMNS = (("ROC-AUC", "roc_auc"), ("AP", "average_precision"),

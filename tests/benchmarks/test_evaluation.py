@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from digest.evaluation import (
+from benchmarks.evaluation import (
     Day,
     Metrics,
     Ranker,
@@ -27,6 +27,7 @@ from digest.evaluation import (
     svm_ranker,
     verdict,
 )
+from digest.background import Background
 from digest.models import CorpusPaper, Exemplar, Paper, Profile, Term
 
 TOPICS = ("neural operator for pde", "spiking neuron network", "physics informed neural network")
@@ -153,15 +154,16 @@ def test_keyword_phrases_take_each_profiles_top_multi_word_terms() -> None:
     assert keyword_phrases([profile], per_profile=2) == {"neural operator", "operator learning"}
 
 
-def _learner(papers: Sequence[CorpusPaper]) -> list[Profile]:
+def _learner(papers: Sequence[CorpusPaper], background: Background) -> list[Profile]:
     terms = (Term("neural operator", "neural operators", 1.0), Term("spiking neuron", "", 0.8),
              Term("neural network", "", 0.5), Term("study", "", 0.2))
     exemplars = tuple(Exemplar(p.title) for p in papers[:5])
     return [Profile("all", "All", terms, exemplars, len(papers))]
 
 
-@pytest.mark.parametrize("ranker", [profile_ranker(_learner), profile_ranker(_learner, weigh=False),
-                                    keyword_ranker(_learner)],
+@pytest.mark.parametrize("ranker", [profile_ranker(_learner),
+                                    profile_ranker(_learner, arxiv=Background(100)),
+                                    keyword_ranker(Background(100), _learner)],
                          ids=lambda r: r.name)
 def test_our_ranker_and_the_baselines_separate_an_easy_corpus(ranker: Ranker) -> None:
     [row] = evaluate(CORPUS, DAYS, [ranker], lambda: 0.0)
