@@ -1,8 +1,15 @@
-"""Speed and memory of learning profiles, ranking a day and building 1,000 digests, beside the SVM.
+"""Speed and memory of learning profiles and of ranking a day for every profile and 1,000 digests.
 
-Run `python benchmarks/bench_rank.py`. Each phase (learn, day) of each ranker runs in a fresh
-process, so that its ru_maxrss is its own; tracemalloc peaks come from a second, traced run.
-Targets (2-core machine): learning < 10 s; a day's ranking + all digests < 1 s; peak < 300 MB.
+Run `python benchmarks/bench_rank.py`. Each phase runs in a fresh process, so that its peak
+resident memory (ru_maxrss) is its own. Times are CPU seconds of the process (user + system),
+the median of 3 runs, beside the wall time of the same runs.
+
+Phases: learning on the seed corpus (703 papers) and on a corpus eight times larger (the seed
+corpus plus 4,900 papers of fixtures/days taken as corpus papers), to show how memory grows;
+ranking a 2,000-paper day against the learned profiles alone, plus 1,000 and plus 10,000
+keyword profiles of the kind `/profile create` makes, then reading 1,000 digests off the scores;
+and arxiv-sanity-lite's SVM on the same day for comparison.
+Targets (2-core machine): learning < 30 s; rank + 1,000 digests < 1 CPU s; 10,040 profiles < 2 s.
 """
 
 from __future__ import annotations
@@ -11,11 +18,10 @@ import argparse
 import json
 import random
 import resource
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,23 +29,23 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.sources import read_corpus
-from digest.feed import parse_background_jsonl
-from digest.models import AnnounceType, DigestOptions, Paper
+from bot.sources import read_corpus, shipped_background, shipped_profiles_text  # noqa: E402
+from digest.feed import parse_background_jsonl  # noqa: E402
+from digest.models import AnnounceType, CorpusPaper, DigestOptions, Paper, Profile  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SEED = 0
+RUNS = 3
 N_PAPERS = 2000
-N_SUBSCRIPTIONS = 1000
-REAL_DAY = "2026-02-05_csLG-heavy.jsonl"  # a real announcement day, ranked as it came
-REAL_ROWS = 462
+N_DIGESTS = 1000
+LARGE_EXTRA = 4900  # corpus papers added for the larger learning run
 TYPES: tuple[AnnounceType, ...] = ("new",) * 14 + ("cross",) * 3 + ("replace",) * 3
 THRESHOLDS = (0.2, 0.35, 0.5, 0.75, 1.0)
 SVM_THRESHOLDS = (-0.5, -0.25, 0.0, 0.25, 0.5)  # decision values: the SVM has no calibrated scale
 
 
-def background(folder: Path) -> list[Paper]:
-    """The background days' papers, each id once."""
+def listing(folder: Path) -> list[Paper]:
+    """A folder's listings, each id once."""
     papers: dict[str, Paper] = {}
     for path in sorted(folder.glob("*.jsonl")):
         for paper in parse_background_jsonl(path.read_text(encoding="utf-8")):
@@ -47,191 +53,154 @@ def background(folder: Path) -> list[Paper]:
     return list(papers.values())
 
 
-def day_papers(source: list[Paper], n: int = N_PAPERS) -> list[Paper]:
-    """n papers: the background repeated, each copy with a fresh id and a seeded announce type."""
+def day_papers(n: int = N_PAPERS) -> list[Paper]:
+    """n papers of the background days, each with a fresh id and a seeded announce type."""
+    source = listing(SHARED / "fixtures" / "background")
     rng = random.Random(SEED)
     return [replace(source[i % len(source)], arxiv_id=f"2799.{i:05d}",
                     announce_type=rng.choice(TYPES)) for i in range(n)]
 
 
-def subscriptions(slugs: list[str], ids: list[str], n: int = N_SUBSCRIPTIONS
-                  ) -> list[tuple[int, DigestOptions, frozenset[str]]]:
-    """n seeded (profile index, options, already-delivered ids) requests."""
+def keyword_profiles(n: int) -> list[Profile]:
+    """n seeded keyword profiles, as servers make them with `/profile create`: 3 to 8 phrases
+    drawn from the learned profiles' terms."""
+    from digest.custom import profile_from_keywords
+    from digest.profile_json import profiles_from_json
+
+    words = sorted({t.text for p in profiles_from_json(shipped_profiles_text()) for t in p.terms})
+    rng = random.Random(SEED)
+    return [profile_from_keywords(f"custom-{i}", f"Custom {i}", rng.sample(words, rng.randint(3, 8)),
+                                  guild_id=1 + i // 25) for i in range(n)]
+
+
+def requests(profiles: list[Profile], ids: list[str]
+             ) -> list[tuple[Profile, DigestOptions, frozenset[str]]]:
+    """N_DIGESTS seeded (profile, options, already-delivered ids) digest requests."""
     rng = random.Random(SEED)
     return [
-        (rng.randrange(len(slugs)),
+        (rng.choice(profiles),
          DigestOptions(min_score=rng.choice(THRESHOLDS), max_papers=rng.choice((5, 10, 15, 20)),
                        include_cross=rng.random() < 0.7, include_replacements=rng.random() < 0.2),
          frozenset(rng.sample(ids, rng.choice((0, 0, 5, 20)))))
-        for _ in range(n)
+        for _ in range(N_DIGESTS)
     ]
 
 
-def measured(work: Callable[[], Any]) -> tuple[Any, float, float, float]:
-    """What one untraced run returns, its wall seconds and the ru_maxrss (MB) after it, and the
-    tracemalloc peak (MB) of a second, traced run (tracing slows it and costs memory itself)."""
-    start = time.perf_counter()
-    result = work()
-    seconds = time.perf_counter() - start
-    rss = maxrss_mb()
-    tracemalloc.start()
-    work()
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    return result, seconds, peak, rss
+def timed(work: Callable[[], Any], runs: int = RUNS) -> dict[str, float]:
+    """Median CPU and wall seconds of `runs` runs."""
+    cpu, wall = [], []
+    for _ in range(runs):
+        start_cpu, start_wall = time.process_time(), time.perf_counter()
+        work()
+        cpu.append(time.process_time() - start_cpu)
+        wall.append(time.perf_counter() - start_wall)
+    return {"cpu_s": statistics.median(cpu), "wall_s": statistics.median(wall)}
 
 
 def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-# -- phases, each run in its own process ------------------------------------------------------
+# -- phases, each in its own process ------------------------------------------------------------
 
-def ours_learn(args: argparse.Namespace) -> dict[str, Any]:
-    from digest.background import background_from_papers, weigh_profiles
-    from digest.profile_json import profiles_to_json
+def learn_phase(size: str) -> dict[str, Any]:
     from digest.profiles import learn_profiles
-    from digest.rank import calibrate
-    from digest.sharpen import sharpen_all
 
-    corpus, _ = read_corpus([args.corpus])
-    reference = background(args.background)
-
-    def learn() -> list[Any]:  # as `arxiv-digest learn CORPUS --background LISTINGS` does
-        weighed = weigh_profiles(learn_profiles(corpus), corpus, background_from_papers(reference))
-        return calibrate(sharpen_all(weighed, corpus, reference), corpus)
-
-    profiles, seconds, peak, rss = measured(learn)
-    Path(args.profiles).write_text(profiles_to_json(profiles), encoding="utf-8")
-    return {"learn_s": seconds, "learn_peak_mb": peak, "learn_rss_mb": rss,
-            "profiles": len(profiles), "terms": sum(len(p.terms) for p in profiles)}
+    corpus, _ = read_corpus([SHARED / "corpus"])
+    if size == "large":
+        extra = listing(SHARED / "fixtures" / "days")[:LARGE_EXTRA]
+        corpus = [*corpus, *(CorpusPaper(p.title, p.abstract, (), p.arxiv_id) for p in extra)]
+    background = shipped_background()
+    found: list[Profile] = []
+    result = timed(lambda: found.extend(learn_profiles(corpus, background)), runs=1)
+    return {**result, "papers": len(corpus), "profiles": len(found), "rss_mb": maxrss_mb()}
 
 
-def ours_day(args: argparse.Namespace) -> dict[str, Any]:
+def rank_phase(extra_profiles: int) -> dict[str, Any]:
     from digest.profile_json import profiles_from_json
-    from digest.rank import Scorer, build_digest, build_index, score_day
+    from digest.rank import build_index, score_day
 
-    profiles = profiles_from_json(Path(args.profiles).read_text(encoding="utf-8"))
-    papers = day_papers(background(args.background))
-    requests = subscriptions([p.slug for p in profiles], [p.arxiv_id for p in papers])
+    profiles = [*profiles_from_json(shipped_profiles_text()), *keyword_profiles(extra_profiles)]
+    papers = day_papers()
+    asked = requests(profiles, [p.arxiv_id for p in papers])
     index = build_index(profiles)
-    real_day = parse_background_jsonl((args.background / REAL_DAY).read_text(encoding="utf-8"))
-    start = time.perf_counter()  # first, while the stemming cache is cold
-    score_day(index, real_day)
-    real_day_s = time.perf_counter() - start
-
-    def run() -> tuple[float, float, list[Any]]:
-        start = time.perf_counter()
-        day = score_day(index, papers)
-        ranked = time.perf_counter()
-        digests = [day.digest(profiles[i], options, exclude_ids=ex) for i, options, ex in requests]
-        return ranked - start, time.perf_counter() - ranked, digests
-
-    (rank_s, digests_s, digests), seconds, peak, rss = measured(run)
-    scorer = Scorer()
-    same = all(
-        digests[n] == build_digest(papers, profiles[i], options, exclude_ids=ex, scorer=scorer)
-        for n, (i, options, ex) in enumerate(requests[:100])
-    )
-    return {"rank_s": rank_s, "digests_s": digests_s, "day_s": seconds, "day_peak_mb": peak,
-            "day_rss_mb": rss, "pairs": len(papers) * len(profiles), "real_day_s": real_day_s,
-            "entries": sum(len(d.entries) for d in digests), "matches_build_digest": same,
-            "sklearn_loaded": "sklearn" in sys.modules}
+    ranked: list[Any] = []
+    rank = timed(lambda: ranked.append(score_day(index, papers)))
+    day = ranked[-1]
+    digests = timed(lambda: [day.digest(p, o, exclude_ids=x) for p, o, x in asked])
+    entries = sum(len(day.digest(p, o, exclude_ids=x).entries) for p, o, x in asked)
+    return {"profiles": len(profiles), "rank_cpu_s": rank["cpu_s"], "rank_wall_s": rank["wall_s"],
+            "digests_cpu_s": digests["cpu_s"], "digests_wall_s": digests["wall_s"],
+            "entries": entries, "rss_mb": maxrss_mb(),
+            "scipy_or_sklearn_loaded": any(m in sys.modules for m in ("scipy", "sklearn"))}
 
 
-def _svm_fit(args: argparse.Namespace) -> Any:
-    from digest.evaluation import svm_ranker
-
-    corpus, _ = read_corpus([args.corpus])
-    return svm_ranker().fit(corpus, background(args.background))
-
-
-def svm_learn(args: argparse.Namespace) -> dict[str, Any]:
-    _, seconds, peak, rss = measured(lambda: _svm_fit(args))
-    return {"learn_s": seconds, "learn_peak_mb": peak, "learn_rss_mb": rss, "profiles": 1}
-
-
-def svm_day(args: argparse.Namespace) -> dict[str, Any]:
+def svm_phase() -> dict[str, Any]:
     import numpy as np
 
-    score = _svm_fit(args)  # fitted outside the timed part; its memory is in ru_maxrss
-    papers = day_papers(background(args.background))
-    requests = subscriptions(["svm"], [p.arxiv_id for p in papers])
+    from benchmarks.evaluation import svm_ranker
+
+    corpus, _ = read_corpus([SHARED / "corpus"])
+    fit = timed(lambda: svm_ranker().fit(corpus, listing(SHARED / "fixtures" / "background")),
+                runs=1)
+    score = svm_ranker().fit(corpus, listing(SHARED / "fixtures" / "background"))
+    papers = day_papers()
+    asked = requests([Profile("svm", "SVM", ())], [p.arxiv_id for p in papers])
     ids = np.array([p.arxiv_id for p in papers], dtype=object)
 
-    def run() -> tuple[float, float]:
-        start = time.perf_counter()
+    def run() -> None:
         values = np.array(score(papers))
-        ranked = time.perf_counter()
         order = np.lexsort((ids, -values))
-        for n, (_, options, exclude) in enumerate(requests):
+        for n, (_, options, exclude) in enumerate(asked):
             above = order[values[order] >= SVM_THRESHOLDS[n % len(SVM_THRESHOLDS)]]
-            picked = [int(i) for i in above[: options.max_papers + len(exclude)]
-                      if papers[i].arxiv_id not in exclude][: options.max_papers]
-            del picked
-        return ranked - start, time.perf_counter() - ranked
+            [int(i) for i in above[: options.max_papers + len(exclude)]
+             if papers[i].arxiv_id not in exclude][: options.max_papers]
 
-    (rank_s, digests_s), seconds, peak, rss = measured(run)
-    return {"rank_s": rank_s, "digests_s": digests_s, "day_s": seconds, "day_peak_mb": peak,
-            "day_rss_mb": rss, "pairs": len(papers), "sklearn_loaded": "sklearn" in sys.modules}
+    day = timed(run)
+    return {"learn_cpu_s": fit["cpu_s"], "day_cpu_s": day["cpu_s"], "day_wall_s": day["wall_s"],
+            "rss_mb": maxrss_mb()}
 
 
-PHASES = {"ours-learn": ours_learn, "ours-day": ours_day, "svm-learn": svm_learn,
-          "svm-day": svm_day}
-
-
-def _run_phase(phase: str, args: argparse.Namespace, *extra: str) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--phase", phase, "--corpus", str(args.corpus),
-               "--background", str(args.background), "--profiles", args.profiles, *extra]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+def _phase(name: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--phase", name, *args],
+                          capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def _report(ours: dict[str, Any], svm: dict[str, Any]) -> None:
-    rows = [
-        ("learn: wall s (target < 10)", "learn_s", "{:.2f}"),
-        ("learn: tracemalloc peak MB", "learn_peak_mb", "{:.0f}"),
-        ("learn: ru_maxrss MB", "learn_rss_mb", "{:.0f}"),
-        ("profiles / terms", "shape", "{}"),
-        (f"rank {REAL_DAY[:10]} ({REAL_ROWS} rows): wall s", "real_day_s", "{:.3f}"),
-        (f"rank {N_PAPERS} papers: wall s", "rank_s", "{:.3f}"),
-        ("  papers x profiles per s", "rate", "{:,.0f}"),
-        (f"{N_SUBSCRIPTIONS} digests: wall s", "digests_s", "{:.3f}"),
-        ("rank + digests: wall s (target < 1)", "day_s", "{:.3f}"),
-        ("day: tracemalloc peak MB", "day_peak_mb", "{:.0f}"),
-        ("day: ru_maxrss MB (target < 300)", "day_rss_mb", "{:.0f}"),
-        ("day: scikit-learn loaded", "sklearn_loaded", "{}"),
-    ]
-    columns = [("ours", ours), ("SVM", svm)]
-    for _, result in columns:
-        result["rate"] = result["pairs"] / result["rank_s"]
-        result["shape"] = f"{result.get('profiles', '-')} / {result.get('terms', '-')}"
-    print(f"{'':38}" + "".join(f"{name:>22}" for name, _ in columns))
-    for label, key, fmt in rows:
-        cells = [fmt.format(r[key]) if key in r else "-" for _, r in columns]
-        print(f"{label:38}" + "".join(f"{c:>22}" for c in cells))
-    print(f"\nour digests equal build_digest's (first 100 checked): "
-          f"{ours['matches_build_digest']}; {ours['entries']} entries in all")
-    print("SVM: one classifier (the whole corpus vs the background), so papers x profiles = papers;"
-          " its digests are top-k above a decision value, its day phase refits it untimed.")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=SHARED / "corpus")
-    parser.add_argument("--background", type=Path, default=SHARED / "fixtures" / "background")
-    parser.add_argument("--profiles", default="")
-    parser.add_argument("--phase", choices=sorted(PHASES))
+    parser.add_argument("--phase", choices=("learn", "rank", "svm"))
+    parser.add_argument("arg", nargs="?", default="")
     args = parser.parse_args(argv)
-    if args.phase:
-        print(json.dumps(PHASES[args.phase](args)))
+    if args.phase == "learn":
+        print(json.dumps(learn_phase(args.arg)))
         return 0
-    with tempfile.TemporaryDirectory() as folder:
-        args.profiles = str(Path(folder) / "profiles.json")
-        ours = _run_phase("ours-learn", args) | _run_phase("ours-day", args)
-        svm = _run_phase("svm-learn", args) | _run_phase("svm-day", args)
-    _report(ours, svm)
+    if args.phase == "rank":
+        print(json.dumps(rank_phase(int(args.arg))))
+        return 0
+    if args.phase == "svm":
+        print(json.dumps(svm_phase()))
+        return 0
+    for size in ("seed", "large"):
+        r = _phase("learn", size)
+        print(f"learn {r['papers']:>5} papers -> {r['profiles']:>3} profiles: "
+              f"{r['cpu_s']:.2f} CPU s ({r['wall_s']:.2f} s wall), peak RSS {r['rss_mb']:.0f} MB")
+    print()
+    print(f"{N_PAPERS}-paper day, {N_DIGESTS} digests (median of {RUNS}, CPU s / wall s):")
+    print(f"{'profiles':>9}  {'rank':>15}  {'1,000 digests':>15}  {'total CPU s':>11}  "
+          f"{'peak RSS MB':>11}  entries")
+    for extra in (0, 1000, 10000):
+        r = _phase("rank", str(extra))
+        total = r["rank_cpu_s"] + r["digests_cpu_s"]
+        print(f"{r['profiles']:>9}  {r['rank_cpu_s']:>6.3f} / {r['rank_wall_s']:<6.3f}  "
+              f"{r['digests_cpu_s']:>6.3f} / {r['digests_wall_s']:<6.3f}  {total:>11.3f}  "
+              f"{r['rss_mb']:>11.0f}  {r['entries']}")
+        assert not r["scipy_or_sklearn_loaded"], "ranking must not load scipy or scikit-learn"
+    s = _phase("svm")
+    print(f"\narxiv-sanity-lite SVM (one classifier): fit {s['learn_cpu_s']:.2f} CPU s; "
+          f"day + {N_DIGESTS} top-k cuts {s['day_cpu_s']:.3f} CPU s "
+          f"({s['day_wall_s']:.3f} s wall), peak RSS {s['rss_mb']:.0f} MB")
     return 0
 
 

@@ -26,7 +26,13 @@ from digest.models import DigestOptions
 from digest.profile_json import ProfileDataError, profiles_to_json
 from digest.profiles import learn_profiles
 from digest.rank import build_digest
-from digest.render import FORMATS, render_digest, render_profile, render_profile_list
+from digest.render import (
+    FORMATS,
+    render_digest,
+    render_profile,
+    render_profile_list,
+    render_profiles_markdown,
+)
 from storage import (
     CorruptStateError,
     StateError,
@@ -99,7 +105,10 @@ def _write(path: Path, text: str) -> None:
 
 def cmd_profiles(args: argparse.Namespace) -> int:
     profiles = sources.load_profiles(_path(args.profiles))
-    if args.slug:
+    if args.format == "markdown":
+        chosen = [find_profile(profiles, args.slug)] if args.slug else profiles
+        sys.stdout.write(render_profiles_markdown(chosen))
+    elif args.slug:
         sys.stdout.write(render_profile(find_profile(profiles, args.slug)))
     else:
         sys.stdout.write(render_profile_list(profiles))
@@ -180,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     profiles = sub.add_parser("profiles", help="list the profiles, or show one in full")
     profiles.add_argument("slug", nargs="?", help="a profile slug to show in full")
     profiles.add_argument("--profiles", help="profiles JSON to use instead of the shipped ones")
+    profiles.add_argument("--format", choices=("text", "markdown"), default="text",
+                          help="text, or a Markdown page (as docs/profiles.md is made)")
     profiles.set_defaults(func=cmd_profiles)
 
     preview = sub.add_parser("preview", help="rank today's feed (or a saved one) against a profile")

@@ -17,7 +17,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.models import CorpusPaper, Digest, DigestOptions, Hit, Paper, Profile, ScoredPaper
+from digest.models import (
+    CorpusPaper,
+    Digest,
+    DigestOptions,
+    Hit,
+    Paper,
+    Profile,
+    ScoredPaper,
+    Term,
+)
 from digest.text import ngrams
 
 TITLE_WEIGHT = 1.25
@@ -180,34 +189,46 @@ def _product(index: RankIndex, feats: Sequence[Features], first: int
 
 def term_hits(profile: Profile, feats: Features) -> list[Hit]:
     """The profile terms found in a paper, each with its contribution to the raw score."""
-    found = set(feats.keys)
-    return [
-        Hit(term.text, term.key in feats.title, term.weight * feats.strength(term.key), term.key)
-        for term in profile.terms
-        if term.key in found
-    ]
+    return _hits(_term_map(profile), feats)
+
+
+def _term_map(profile: Profile) -> dict[str, Term]:
+    return {t.key: t for t in profile.terms}
+
+
+def _hits(terms: dict[str, Term], feats: Features) -> list[Hit]:
+    out = []
+    for key, strength in zip(feats.keys, feats.strengths):
+        term = terms.get(key)
+        if term is not None:
+            out.append(Hit(term.text, key in feats.title, term.weight * strength, key))
+    return out
 
 
 def _fold_nested(hits: list[Hit]) -> tuple[Hit, ...]:
     """Hits by contribution, a term inside longer matched phrases folded into the longest of them
     (its contribution added there), so the listed terms account for the whole score."""
-    padded = {h.key: f" {h.key} " for h in hits}
+    by_key = {h.key: h for h in hits}
     into: dict[str, str] = {}
-    for hit in hits:
-        outer = [o for o in hits if o.key != hit.key and padded[hit.key] in padded[o.key]]
-        if outer:
-            into[hit.key] = max(outer, key=lambda o: (o.key.count(" "), o.contribution, o.key)).key
+    outers = sorted(hits, key=lambda h: (-h.key.count(" "), -h.contribution, h.key))
+    for outer in outers:
+        words = outer.key.split()
+        for size in range(len(words) - 1, 0, -1):
+            for start in range(len(words) - size + 1):
+                inner = " ".join(words[start:start + size])
+                if inner in by_key and inner not in into:
+                    into[inner] = outer.key
     totals = {h.key: h.contribution for h in hits if h.key not in into}
-    for hit in hits:
-        if hit.key in into:
-            totals[into[hit.key]] += hit.contribution
-    shown = [replace(h, contribution=totals[h.key]) for h in hits if h.key in totals]
+    for key, outer in into.items():
+        totals[outer] += by_key[key].contribution
+    shown = [Hit(h.term, h.in_title, totals[h.key], h.key) for h in hits if h.key in totals]
     return tuple(sorted(shown, key=lambda h: (-h.contribution, h.term)))
 
 
-def explain(profile: Profile, paper: Paper, score: float, feats: Features) -> ScoredPaper:
+def explain(profile: Profile, paper: Paper, score: float, feats: Features,
+            terms: dict[str, Term] | None = None) -> ScoredPaper:
     """A scored paper with the terms that explain its score (those that raised it)."""
-    hits = [h for h in term_hits(profile, feats) if h.contribution > 0]
+    hits = [h for h in _hits(terms or _term_map(profile), feats) if h.contribution > 0]
     return ScoredPaper(paper, profile.slug, score, _fold_nested(hits))
 
 
@@ -239,6 +260,8 @@ class DayScores:
         self.ids = frozenset(p.arxiv_id for p in self.papers)
         self._columns = {(p.slug, p.guild_id): i for i, p in enumerate(index.profiles)}
         self._others: dict[tuple[str, int | None], tuple[Profile, ScoreTable]] = {}
+        self._explained: dict[tuple[str, int | None], tuple[Profile, dict[str, Term],
+                                                            dict[int, ScoredPaper]]] = {}
 
     def ranked(self, profile: Profile) -> tuple[Indices, Vector]:
         """The day's papers (positions) with a score above zero for a profile, best first."""
@@ -264,9 +287,23 @@ class DayScores:
                 break
             paper = self.papers[position]
             if options.admits(paper) and paper.arxiv_id not in exclude_ids:
-                chosen.append(explain(profile, paper, score, self.feats[position]))
+                chosen.append(self._explain(profile, position, score))
         considered = len(self.papers) - len(exclude_ids & self.ids)
         return Digest(profile, tuple(chosen), announced, considered, options)
+
+
+    def _explain(self, profile: Profile, position: int, score: float) -> ScoredPaper:
+        """A digest entry, explained once per profile and paper however many digests hold it."""
+        key = (profile.slug, profile.guild_id)
+        made_for, terms, done = self._explained.get(key, (None, {}, {}))
+        if made_for is not profile and made_for != profile:
+            made_for, terms, done = profile, _term_map(profile), {}
+            self._explained[key] = (made_for, terms, done)
+        found = done.get(position)
+        if found is None:
+            found = done[position] = explain(profile, self.papers[position], score,
+                                             self.feats[position], terms)
+        return found
 
 
 def score_day(index: RankIndex, papers: Iterable[Paper]) -> DayScores:

@@ -93,7 +93,7 @@ def stem(word: str) -> str:
 
 
 _NEGATED = re.compile(r"\bnon-(?=[a-z])", re.IGNORECASE)  # non-linear -> nonlinear
-_COMPOUND = re.compile(r"\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b")
+_COMPOUND = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]++(?:-[A-Za-z0-9]++)+")  # possessive: no backtracking
 
 
 def _join_compounds(text: str) -> str:
@@ -107,6 +107,8 @@ def _join_compounds(text: str) -> str:
             return "_".join(parts)
         return " ".join(parts)
 
+    if "-" not in text:
+        return text
     return _COMPOUND.sub(join, _NEGATED.sub("non", text))
 
 
@@ -121,11 +123,26 @@ def tokens(text: str) -> list[str]:
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"]+(?:\s|$)|[()\[\]{}\"]")
 
 
+_CONTENT: dict[str, str | None] = {}  # word as written (folded) -> its token, None if a stop word
+_MAX_CONTENT = 1 << 18
+
+
+def _content(word: str) -> str | None:
+    token: str | None = stem(word.removesuffix("'s"))
+    if token in STOP_WORDS or len(token) < 2:  # type: ignore[arg-type]
+        token = None
+    if len(_CONTENT) >= _MAX_CONTENT:
+        _CONTENT.clear()
+    _CONTENT[word] = token
+    return token
+
+
 def content_tokens(text: str) -> list[str | None]:
     """Tokens with stop words and clause breaks as None, so n-grams never bridge either."""
     out: list[str | None] = []
-    for clause in _CLAUSE_BREAK.split(text):
-        out.extend(None if t in STOP_WORDS or len(t) < 2 else t for t in tokens(clause))
+    known = _CONTENT
+    for clause in _CLAUSE_BREAK.split(fold(_clean(text))):
+        out.extend([known[w] if w in known else _content(w) for w in _WORD.findall(clause)])
         out.append(None)
     return out
 

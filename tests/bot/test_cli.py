@@ -138,3 +138,9 @@ def test_run_without_a_token_exits_with_a_message(capsys: pytest.CaptureFixture[
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     code, _, err = run(capsys, "run")
     assert code == 2 and "DISCORD_TOKEN is not set" in err
+
+
+def test_the_profiles_page_is_the_shipped_profiles(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "profiles", "--format", "markdown")
+    assert code == 0 and out.startswith("# Profiles")
+    assert out == (REPO / "docs" / "profiles.md").read_text(encoding="utf-8")
