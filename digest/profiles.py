@@ -18,9 +18,9 @@ from dataclasses import replace
 from digest.background import Background, paper_keys
 from digest.models import ALL_SLUG, CorpusPaper, Exemplar, Profile, Term
 from digest.naming import display_forms, display_name, slug_of
-from digest.rank import paper_features, raw_scores
+from digest.rank import Features, paper_features, raw_scores
 from digest.text import ngrams
-from digest.topics import MIN_TOPIC_PAPERS, Topic, find_topics
+from digest.topics import MAX_ACRONYM, MIN_TOPIC_PAPERS, Topic, find_topics
 
 PRIOR = 0.5  # pseudo-papers on each side of every document-frequency ratio
 COVERAGE_POWER = 0.5  # a term's weight grows with the square root of its share of the topic
@@ -53,16 +53,20 @@ def learn_profiles(papers: Sequence[CorpusPaper], background: Background,
     say(f"weighing {len(topics)} topics against the corpus and arXiv at large")
     df = Counter(k for found in keys for k in found)
     forms = display_forms(papers)
+    feats = [paper_features(p) for p in papers]
     everyone = frozenset(range(len(papers)))
     whole = _profile(ALL_SLUG, "Everything in the corpus",
                      _weights(everyone, keys, df, background, siblings=False),
-                     everyone, papers, forms, MAX_ALL_TERMS)
+                     everyone, papers, feats, forms, MAX_ALL_TERMS)
+    named = [(_name(topic, keys, papers), topic) for topic in topics]
+    quads = {key for key, _ in named if key.count(" ") == 3}
+    forms |= display_forms(papers, only=quads, max_n=4) if quads else {}
     learned = []
-    for topic in topics:
-        name = _name(topic, keys, forms, [papers[m] for m in sorted(topic.members)])
+    for key, topic in named:
+        name = forms.get(key, key).replace("_", "-")
         weights = _weights(topic.members, keys, df, background, siblings=True)
         learned.append(_profile(slug_of(name), display_name(name), weights, topic.members,
-                                papers, forms, MAX_TERMS))
+                                papers, feats, forms, MAX_TERMS))
     learned.sort(key=lambda p: (-p.size, p.slug))
     return [whole, *_unique_slugs(learned)]
 
@@ -90,14 +94,15 @@ def _weights(members: Collection[int], keys: Sequence[frozenset[str]], df: Count
 
 
 def _profile(slug: str, name: str, weights: dict[str, float], members: Collection[int],
-             papers: Sequence[CorpusPaper], forms: dict[str, str], limit: int) -> Profile:
+             papers: Sequence[CorpusPaper], all_feats: Sequence[Features], forms: dict[str, str],
+             limit: int) -> Profile:
     """A calibrated profile of the strongest terms, strongest first (relative to the top one,
     six places), with its best-scoring members as exemplars."""
     strongest = sorted(weights, key=lambda k: (-weights[k], k))[:limit]
     top = weights[strongest[0]] if strongest else 1.0
     relative = {k: round(weights[k] / top, 6) for k in strongest}
     own = [papers[m] for m in sorted(members)]
-    feats = [paper_features(p) for p in own]
+    feats = [all_feats[m] for m in sorted(members)]
     terms = tuple(Term(k, forms.get(k, k), relative[k]) for k in strongest if relative[k] > 0)
     profile = Profile(slug, name, terms, (), len(members), 1.0)
     raw = raw_scores([profile], feats)[:, 0]
@@ -108,28 +113,22 @@ def _profile(slug: str, name: str, weights: dict[str, float], members: Collectio
     return replace(profile, scale=scale, exemplars=exemplars)
 
 
-def _name(topic: Topic, keys: Sequence[frozenset[str]], forms: dict[str, str],
-          members: Sequence[CorpusPaper]) -> str:
-    """What a topic is called: of its phrase and aliases (each grown to the longer phrase most
-    of its uses belong to), the one most of its papers use, phrases before single words and
-    spelled-out terms before acronyms."""
+def _name(topic: Topic, keys: Sequence[frozenset[str]], papers: Sequence[CorpusPaper]) -> str:
+    """The key of what a topic is called: of its phrase and aliases (each grown to the longer
+    phrase most of its uses belong to, up to four words), the one most of its papers use,
+    phrases before single words and spelled-out terms before acronyms."""
     used = Counter(k for m in topic.members for k in keys[m])
     names = {_grown(k, used) for k in (topic.key, *topic.aliases)}
-
-    def rank(key: str) -> tuple[bool, bool, int, str]:
-        text = forms.get(key, key)
-        acronym = " " not in key and text.isupper()
-        return (acronym, " " not in key, -used[key], key)
-
-    best = min(names, key=rank)
+    best = min(names, key=lambda k: (" " not in k and len(k) <= MAX_ACRONYM,
+                                     " " not in k, -used[k], k))
     if best.count(" ") == 2:  # terms stop at three words; a name may take a fourth
-        quads = Counter(q for p in members for q in set(ngrams(f"{p.title}. {p.abstract}", 4))
+        quads = Counter(q for m in sorted(topic.members)
+                        for q in set(ngrams(f"{papers[m].title}. {papers[m].abstract}", 4))
                         if q.count(" ") == 3 and f" {best} " in f" {q} ")
         common = [q for q, n in quads.items() if n >= WHOLE_SHARE * used[best]]
         if common:
             best = max(common, key=lambda q: (quads[q], q))
-            return display_forms(members, only={best}, max_n=4).get(best, best)
-    return forms.get(best, best).replace("_", "-")
+    return best
 
 
 def _grown(key: str, used: Counter[str]) -> str:

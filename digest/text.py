@@ -93,6 +93,8 @@ def stem(word: str) -> str:
 
 
 _NEGATED = re.compile(r"\bnon-(?=[a-z])", re.IGNORECASE)  # non-linear -> nonlinear
+_JOINER = re.compile(  # a function word between hyphens: the sign of a compound to keep whole
+    r"-(?:" + "|".join(sorted(FUNCTION_WORDS, key=len, reverse=True)) + r")-", re.IGNORECASE)
 _COMPOUND = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]++(?:-[A-Za-z0-9]++)+")  # possessive: no backtracking
 
 
@@ -109,11 +111,16 @@ def _join_compounds(text: str) -> str:
 
     if "-" not in text:
         return text
-    return _COMPOUND.sub(join, _NEGATED.sub("non", text))
+    if "on-" in text or "ON-" in text or "On-" in text:
+        text = _NEGATED.sub("non", text)
+    return _COMPOUND.sub(join, text) if _JOINER.search(text) else text
 
 
 def _clean(text: str) -> str:
-    return _join_compounds(_TEX_COMMAND.sub(" ", _TEX_MATH.sub(" ", text))).replace("-", " ")
+    """The text without TeX maths and commands, compounds joined, other hyphens as spaces."""
+    if "$" in text or "\\" in text:
+        text = _TEX_COMMAND.sub(" ", _TEX_MATH.sub(" ", text))
+    return _join_compounds(text).replace("-", " ")
 
 
 def tokens(text: str) -> list[str]:
@@ -137,32 +144,30 @@ def _content(word: str) -> str | None:
     return token
 
 
+_WORD_OR_BREAK = re.compile(rf"({_WORD.pattern})|{_CLAUSE_BREAK.pattern}")
+
+
 def content_tokens(text: str) -> list[str | None]:
     """Tokens with stop words and clause breaks as None, so n-grams never bridge either."""
-    out: list[str | None] = []
     known = _CONTENT
-    for clause in _CLAUSE_BREAK.split(fold(_clean(text))):
-        out.extend([known[w] if w in known else _content(w) for w in _WORD.findall(clause)])
-        out.append(None)
+    out: list[str | None] = [
+        (known[w] if w in known else _content(w)) if w else None
+        for w in _WORD_OR_BREAK.findall(fold(_clean(text)))
+    ]
+    out.append(None)
     return out
 
 
 def ngrams(text: str, max_n: int = 3) -> list[str]:
-    """Content unigrams and the n-grams (n <= max_n) that do not cross a stop word."""
-    toks = content_tokens(text)
-    out: list[str] = []
-    last = len(toks)
-    for i, tok in enumerate(toks):
-        if tok is None:
-            continue
-        out.append(tok)
-        phrase = tok
-        for j in range(i + 1, min(i + max_n, last)):
-            following = toks[j]
-            if following is None:
-                break
-            phrase = f"{phrase} {following}"
-            out.append(phrase)
+    """Content unigrams, then bigrams, ... up to `max_n` words, none crossing a stop word or a
+    clause break."""
+    tokens_ = content_tokens(text)
+    out = [t for t in tokens_ if t is not None]
+    grams: list[str | None] = list(tokens_)
+    for n in range(2, max_n + 1):
+        grams = [f"{a} {b}" if a is not None and b is not None else None
+                 for a, b in zip(grams, tokens_[n - 1:])]
+        out.extend(g for g in grams if g is not None)
     return out
 
 
