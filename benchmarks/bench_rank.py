@@ -29,9 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.sources import read_corpus, shipped_background, shipped_profiles_text  # noqa: E402
-from digest.feed import parse_background_jsonl  # noqa: E402
-from digest.models import AnnounceType, CorpusPaper, DigestOptions, Paper, Profile  # noqa: E402
+from bot.sources import read_corpus, shipped_background, shipped_profiles_text
+from digest.feed import parse_background_jsonl
+from digest.models import AnnounceType, CorpusPaper, DigestOptions, Paper, Profile
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SEED = 0

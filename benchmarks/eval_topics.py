@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.sources import load_profiles, read_corpus  # noqa: E402
-from digest.catalog import find_profile  # noqa: E402
-from digest.custom import profile_from_keywords  # noqa: E402
-from digest.feed import parse_background_jsonl  # noqa: E402
-from digest.models import CorpusPaper, DigestOptions, Paper, Profile  # noqa: E402
-from digest.rank import build_index, score_day  # noqa: E402
+from bot.sources import load_profiles, read_corpus
+from digest.catalog import find_profile
+from digest.custom import profile_from_keywords
+from digest.feed import parse_background_jsonl
+from digest.models import CorpusPaper, DigestOptions, Paper, Profile
+from digest.rank import build_index, score_day
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("ARXIV_DIGEST_SHARED", HERE.parent.parent / "shared"))

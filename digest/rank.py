@@ -159,11 +159,11 @@ def _product(index: RankIndex, feats: Sequence[Features], first: int
     owners: list[int] = []
     values: list[float] = []
     lookup = index.rows.get
-    for offset, paper in enumerate(feats):
-        for key, strength in zip(paper.keys, paper.strengths):
-            row = lookup(key)
-            if row is not None:
-                rows.append(row)
+    for offset, features_ in enumerate(feats):
+        for key, strength in zip(features_.keys, features_.strengths):
+            found = lookup(key)
+            if found is not None:
+                rows.append(found)
                 owners.append(offset)
                 values.append(strength)
     if not rows:
@@ -219,8 +219,8 @@ def _fold_nested(hits: list[Hit]) -> tuple[Hit, ...]:
                 if inner in by_key and inner not in into:
                     into[inner] = outer.key
     totals = {h.key: h.contribution for h in hits if h.key not in into}
-    for key, outer in into.items():
-        totals[outer] += by_key[key].contribution
+    for inner_key, outer_key in into.items():
+        totals[outer_key] += by_key[inner_key].contribution
     shown = [Hit(h.term, h.in_title, totals[h.key], h.key) for h in hits if h.key in totals]
     return tuple(sorted(shown, key=lambda h: (-h.contribution, h.term)))
 
