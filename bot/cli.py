@@ -123,6 +123,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     else:
         settings = ClientSettings()
         batch = asyncio.run(sources.fetch_batch(args.feed or args.categories, settings))
+    for line in batch.skipped:
+        print(f"arxiv-digest: skipped {line}", file=sys.stderr)
     if batch.empty:
         print("The feed is empty: arXiv makes no announcement on weekends and holidays.")
         return 0

@@ -153,6 +153,8 @@ class DailyCycle:
         except (ArxivUnavailableError, FeedError) as exc:
             log.warning("feed %s failed: %s", "+".join(group), exc)
             return PollResult(group, "failed", detail=str(exc)), None
+        for line in batch.skipped:
+            log.warning("feed %s: skipped %s", "+".join(group), line)
         now = self.clock()
         if batch.empty:
             status: PollStatus = "empty"

@@ -23,7 +23,9 @@ from digest.embeds import (
     MAX_EMBEDS_PER_MESSAGE,
     MAX_TITLE,
     Embed,
+    defang,
     embed_chars,
+    neutral,
     paper_embed,
     plan_messages,
 )
@@ -134,24 +136,25 @@ def paper_lookup_embed(paper: Paper, scores: Sequence[ScoredPaper]) -> discord.E
         data["fields"].append({"name": "Dates", "value": ", ".join(d for d in dates if d), "inline": True})
     for s in scores[:5]:
         data["fields"].append({"name": f"Score for {s.profile_slug}: {s.score:.2f}",
-                               "value": excerpt(describe_hits(s) or "no terms matched", 1024),
+                               "value": excerpt(neutral(describe_hits(s)) or "no terms matched",
+                                                1024),
                                "inline": False})
     return discord.Embed.from_dict(data)
 
 
 def profile_embed(profile: Profile) -> discord.Embed:
     """The /profile show answer: the top terms, then exemplar papers linked to arXiv."""
-    terms = ", ".join(f"{t.text} ({t.weight:.2f})" for t in profile.top_terms(25))
+    terms = ", ".join(f"{neutral(t.text)} ({t.weight:.2f})" for t in profile.top_terms(25))
     lines = [excerpt(f"**Top terms:** {terms}", 2000), "",
              f"**Exemplars** (from {profile.size} papers):"]
     for exemplar in profile.exemplars[:8]:
-        line = f"• [{excerpt(exemplar.title, 90)}]({exemplar_url(exemplar)})"
+        line = f"• [{neutral(excerpt(exemplar.title, 90))}]({exemplar_url(exemplar)})"
         if sum(len(x) + 1 for x in lines) + len(line) > MAX_DESCRIPTION:
             break
         lines.append(line)
     if not profile.exemplars:
         lines.append("none (a profile made from keywords)")
-    return discord.Embed(title=excerpt(f"{profile.name} ({profile.slug})", MAX_TITLE),
+    return discord.Embed(title=excerpt(defang(f"{profile.name} ({profile.slug})"), MAX_TITLE),
                          description="\n".join(lines))
 
 

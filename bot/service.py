@@ -203,8 +203,16 @@ class DigestService:
         if missing:
             raise UserError(f"arXiv has no paper {', '.join(missing)}.")
         now = self.clock()
-        self.store.remember_papers(papers, announced=now.date(), now=now,
-                                   keep_full=[p.arxiv_id for p in papers])
+        # A paper a feed already brought keeps the feed's record (its announce type and date
+        # decide which digests it belongs to); a look-up only marks it worth keeping.
+        records = {p.arxiv_id: self.store.paper_record(p.arxiv_id) for p in papers}
+        held = [i for i, r in records.items() if r is not None and r.paper is not None]
+        for paper in papers:
+            record = records[paper.arxiv_id]
+            if record is None or record.paper is None:
+                self.store.remember_papers([paper], now=now, keep_full=[paper.arxiv_id],
+                                           announced=record.announced if record else now.date())
+        self.store.mark_keep(held)
         self.store.flush()
         return papers
 

@@ -5,6 +5,7 @@ The dicts follow Discord's embed object, so the shell can hand them to `discord.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,26 @@ class MessagePlan:
     arxiv_ids: tuple[str, ...]
 
 
+_MARKDOWN = re.compile(r"([\\*_~|`>#\[\]()])")
+_LINK_SCHEME = re.compile(r"(?i)\b(https?|ftp)://")
+_MENTION = re.compile(r"@(?=everyone\b|here\b)|<(?=[@#:/]|a:|t:)")
+_ZERO_WIDTH = "\u200b"
+
+
+def defang(text: str) -> str:
+    """Text from arXiv made inert for Discord without changing how it reads: no mention can
+    ping, no URL becomes a link, no masked link ("[text](url)") forms."""
+    text = _MENTION.sub(lambda m: m.group(0) + _ZERO_WIDTH, text)
+    text = _LINK_SCHEME.sub(lambda m: m.group(1) + _ZERO_WIDTH + "://", text)
+    return text.replace("](", "]" + _ZERO_WIDTH + "(")
+
+
+def neutral(text: str) -> str:
+    """Text from arXiv for a place Discord renders as Markdown: defanged, and every Markdown
+    character escaped, so that TeX like `$x_i * y_j$` shows as written."""
+    return defang(_MARKDOWN.sub(r"\\\1", text))
+
+
 def embed_chars(embed: Embed) -> int:
     """The characters Discord counts towards a message's 6,000-character embed budget."""
     total = len(embed.get("title", "")) + len(embed.get("description", ""))
@@ -42,17 +63,19 @@ def embed_chars(embed: Embed) -> int:
 
 def paper_embed(paper: Paper, *, description_chars: int = ABSTRACT_EXCERPT_CHARS) -> Embed:
     """A paper as an embed: linked title, authors, abstract excerpt, categories and links."""
-    description = f"*{shorten_authors(paper.authors)}*\n\n{paper.abstract}"
+    description = (f"*{neutral(shorten_authors(paper.authors))}*\n\n"
+                   f"{neutral(excerpt(paper.abstract, description_chars))}")
     fields = [{"name": "Links", "value": f"[abs]({paper.abs_url}) · [pdf]({paper.pdf_url})",
                "inline": True}]
     if paper.categories:
-        fields.insert(0, {"name": "Categories", "value": excerpt(", ".join(paper.categories), 200),
+        fields.insert(0, {"name": "Categories",
+                          "value": excerpt(neutral(", ".join(paper.categories)), 200),
                           "inline": True})
     footer = f"arXiv:{paper.arxiv_id}" + (f"v{paper.version}" if paper.version else "")
     if paper.announce_type != "unknown":
         footer += f" · {paper.announce_type}"
     return {
-        "title": excerpt(paper.title, MAX_TITLE),
+        "title": excerpt(defang(paper.title), MAX_TITLE),
         "url": paper.abs_url,
         "description": excerpt(description, min(description_chars, MAX_DESCRIPTION)),
         "color": COLOUR,
@@ -65,8 +88,8 @@ def scored_embed(entry: ScoredPaper, rank: int | None = None) -> Embed:
     """A digest entry as an embed: the paper plus its score and the terms that matched."""
     embed = paper_embed(entry.paper)
     if rank is not None:
-        embed["title"] = excerpt(f"{rank}. {entry.paper.title}", MAX_TITLE)
-    matched = describe_hits(entry, max_terms=8) or "—"
+        embed["title"] = excerpt(f"{rank}. {defang(entry.paper.title)}", MAX_TITLE)
+    matched = neutral(describe_hits(entry, max_terms=8)) or "—"
     embed["fields"] = [
         {"name": "Score", "value": f"{entry.score:.2f}", "inline": True},
         {"name": "Matched", "value": excerpt(matched, MAX_FIELD_VALUE), "inline": False},

@@ -76,12 +76,20 @@ def parse_feed(data: bytes) -> FeedBatch:
         raise _bad_category(channel)
     announced = _date(channel.get("published") or channel.get("updated"))
     read_item = _rdf_paper if version == "rss10" else _rss_paper
-    papers = [read_item(entry, announced) for entry in parsed.entries]
+    papers: list[Paper] = []
+    skipped: list[str] = []
+    for number, entry in enumerate(parsed.entries, start=1):
+        try:
+            papers.append(read_item(entry, announced))
+        except FeedError as exc:  # one bad item costs that item, not the day
+            named = normalise_whitespace(_text(entry.get("title")))[:80]
+            skipped.append(f"item {number} ({named!r}): {exc}")
     return FeedBatch(
         categories=_feed_categories(title, _text(channel.get("link"))),
         papers=_first_of_each(papers),
         announced=announced,
-        empty=not papers,
+        empty=not parsed.entries,
+        skipped=tuple(skipped),
     )
 
 

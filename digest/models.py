@@ -122,12 +122,14 @@ class ScoredPaper:
 
 @dataclass(frozen=True, slots=True)
 class FeedBatch:
-    """One fetched announcement: its papers (deduped), whether the feed was empty, and when."""
+    """One fetched announcement: its papers (deduped), whether the feed was empty, when, and the
+    items left out because they could not be read."""
 
     categories: tuple[str, ...]
     papers: tuple[Paper, ...]
     announced: dt.date | None = None
     empty: bool = False
+    skipped: tuple[str, ...] = ()  # one line per item that could not be read, naming it
 
     @property
     def fingerprint(self) -> str:

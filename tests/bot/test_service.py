@@ -110,6 +110,21 @@ async def test_paper_lookup_asks_the_api_once_then_answers_from_the_store(servic
     assert api.calls == [["1707.08567"]]
 
 
+async def test_a_look_up_never_overwrites_what_a_feed_brought(service: DigestService) -> None:
+    """Another server's `/profile create` from ids must not hide the paper from digests: the
+    feed's record (announce type, date) stays; the look-up only marks it worth keeping."""
+    day = dt.date(2026, 3, 7)
+    from_feed = Paper("1707.08567", "As the feed listed it", "Feed abstract.",
+                      announce_type="new", published=day)
+    service.store.remember_papers([from_feed], announced=day, now=NOW)
+    [looked_up] = await service.lookup_many(["1707.08567"])
+    assert looked_up.announce_type == "unknown" and looked_up.title != from_feed.title
+    record = service.store.paper_record("1707.08567")
+    assert record is not None and record.paper == from_feed
+    assert record.announced == day and record.keep
+    assert from_feed in service.store.papers_announced(day)
+
+
 def test_a_paper_looked_up_from_the_store_is_kept_in_full(service: DigestService) -> None:
     seen = Paper("2602.00001", "Neural operators for weather", "We forecast with operators.")
     service.store.remember_papers([seen], announced=NOW.date(), now=NOW)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from digest.embeds import (
     MAX_CHARS_PER_MESSAGE,
@@ -35,7 +36,7 @@ def test_embed_fields_fit_discord_limits() -> None:
     assert embed["url"] == "https://arxiv.org/abs/2602.00001"
     names = [f["name"] for f in embed["fields"]]
     assert names == ["Score", "Matched", "Categories", "Links"]
-    assert embed["fields"][1]["value"] == "neural operators*"
+    assert embed["fields"][1]["value"] == "neural operators\\*"  # shows as "neural operators*"
     assert embed["footer"]["text"] == "arXiv:2602.00001v1 · new"
 
 
@@ -61,3 +62,35 @@ def test_already_delivered_entries_are_skipped_without_a_second_header() -> None
     [rest] = plan_messages(d, done)
     assert rest.content == "" and rest.arxiv_ids == ("2602.00010", "2602.00011")
     assert plan_messages(d, frozenset(e.paper.arxiv_id for e in d.entries)) == []
+
+
+HOSTILE = Paper(
+    "2602.00099",
+    "Click [the official arXiv page](http://evil.example/x) @everyone",
+    "See [the official arXiv page](https://evil.example/y) or <@123456> and @here; "
+    "with $x_i * y_j$ and `code` > quote | spoiler ~~ # heading.",
+    authors=("[Evil](http://evil.example/a)", "@everyone"),
+    categories=("cs.LG", "[x](http://evil.example/c)"),
+    version=1, announce_type="new",
+)
+_MASKED_LINK = re.compile(r"\[[^\]]*\]\((?:https?|ftp)://")
+
+
+def _texts(embed: dict[str, object]) -> list[str]:
+    fields = embed["fields"]
+    assert isinstance(fields, list)
+    return [str(embed["title"]), str(embed["description"]),
+            *(str(f["value"]) for f in fields if f["name"] != "Links")]
+
+
+def test_arxiv_text_cannot_link_ping_or_format() -> None:
+    """Only the bot's own abs/pdf links are links; arXiv's text reads as it was written."""
+    scored = ScoredPaper(HOSTILE, PROFILE.slug, 0.9, (Hit("[term](http://evil)", False, 1.0),))
+    embed = scored_embed(scored, rank=1)
+    for text in _texts(embed):
+        assert not _MASKED_LINK.search(text), text
+        assert "http://" not in text and "https://" not in text, text
+        assert "@everyone" not in text and "@here" not in text and "<@1" not in text, text
+    assert "x\\_i \\* y\\_j" in embed["description"]  # TeX shows as written, not as italics
+    [links] = [f["value"] for f in embed["fields"] if f["name"] == "Links"]
+    assert links == "[abs](https://arxiv.org/abs/2602.00099) · [pdf](https://arxiv.org/pdf/2602.00099)"

@@ -196,12 +196,16 @@ def test_a_repeated_item_is_kept_once_first_wins(quant_ph_bytes: bytes) -> None:
     assert (papers[0].arxiv_id, papers[0].announce_type) == ("2504.17830", "new")
 
 
-def test_an_item_without_any_arxiv_id_is_an_error(quant_ph_bytes: bytes) -> None:
-    broken = re.sub(rb"2504\.17830(v1)?", b"nothing", quant_ph_bytes)
-    with pytest.raises(
-        MalformedFeedError, match="an item has no arXiv id .*'oai:arXiv.org:nothing'"
-    ):
-        parse_feed(broken)
+@pytest.mark.parametrize("replacement", [b"nothing", b"2513.00001"])
+def test_an_item_without_a_readable_id_is_skipped_and_named(quant_ph_bytes: bytes,
+                                                            replacement: bytes) -> None:
+    """One bad item costs that item, not the day: the other 80 papers are served."""
+    broken = re.sub(rb"2504\.17830(v1)?", replacement, quant_ph_bytes)
+    batch = parse_feed(broken)
+    assert len(batch.papers) == 80 and "2504.17830" not in {p.arxiv_id for p in batch.papers}
+    [line] = batch.skipped
+    assert line.startswith("item 1 ('Self-Adjoint Time Operator in a Weighted Energy Space'): ")
+    assert "no arXiv id" in line and replacement.decode() in line
 
 
 def test_a_weekend_feed_is_empty_not_an_error(fixtures_dir: Path) -> None:
