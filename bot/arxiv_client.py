@@ -53,6 +53,7 @@ class ClientSettings:
     retries: int = 3
     backoff_s: float = 1.0
     user_agent: str = USER_AGENT
+    max_body_bytes: int = 32 * 2**20  # a whole announcement day of every archive is about 3 MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,13 +164,29 @@ class ArxivClient:
                 url, headers=request_headers, timeout=timeout, raise_for_status=False
             ) as response:
                 # read() raises ClientPayloadError when the body ends before its Content-Length.
-                body = await response.read()
+                body = await self._read_capped(url, response)
                 return _Answer(
                     response.status,
                     body,
                     response.headers.get("ETag"),
                     response.headers.get("Last-Modified"),
                 )
+
+    async def _read_capped(self, url: str, response: aiohttp.ClientResponse) -> bytes:
+        """The body, or ArxivUnavailableError as soon as it passes `max_body_bytes` (no answer of
+        arXiv's is that large; reading one whole would cost the bot its memory)."""
+        limit = self.settings.max_body_bytes
+        if (response.content_length or 0) > limit:
+            raise ArxivUnavailableError(url, f"the answer is {response.content_length} bytes, "
+                                        f"over the {limit}-byte limit", 1)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(1 << 16):
+            size += len(chunk)
+            if size > limit:
+                raise ArxivUnavailableError(url, f"the answer passed the {limit}-byte limit", 1)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def _wait_turn(self) -> None:
         if self._last_request is not None:

@@ -10,8 +10,8 @@ import asyncio
 import os
 import sys
 import time
-from importlib import import_module
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 
 from bot import sources

@@ -18,7 +18,7 @@ from bot.arxiv_client import ArxivUnavailableError
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.catalog import UnknownProfileError, find_profile
 from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
-from digest.feed import parse_api, select_papers
+from digest.feed import FeedError, parse_api, select_papers
 from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
 from digest.rank import DayScores, build_index, score_day, score_paper
 from digest.schedule import ScheduleError, next_post_at, parse_post_time, parse_timezone
@@ -94,6 +94,9 @@ class DigestService:
             raise UserError("Give the profile a name with letters or digits in it.")
         if any(p.slug == slug for p in self.learned):
             raise UserError(f"'{slug}' is a built-in profile; choose another name.")
+        if any(p.slug == slug for p in self.store.custom_profiles(guild_id)):
+            raise UserError(f"This server already has a profile '{slug}'; delete it with "
+                            f"/profile delete {slug} first, or choose another name.")
         if len(self.store.custom_profiles(guild_id)) >= MAX_CUSTOM_PROFILES:
             raise UserError(f"This server already has {MAX_CUSTOM_PROFILES} custom profiles.")
         items = [s.strip() for s in spec.split(",") if s.strip()]
@@ -198,6 +201,10 @@ class DigestService:
             raise UserError("The arXiv API is not answering right now; try again in a few minutes.") from None
         except BadArxivIdError as exc:
             raise UserError(f"arXiv rejected the id: {exc}") from None
+        except FeedError:
+            log.warning("the arXiv API answered %s with something unreadable", ",".join(ids))
+            raise UserError("The arXiv API answered with something that is not a list of papers; "
+                            "try again in a few minutes.") from None
         found = {p.arxiv_id for p in papers}
         missing = [i for i in ids if i not in found]
         if missing:

@@ -23,15 +23,19 @@ def parse_post_time(text: str) -> dt.time:
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
+MAX_ZONE_CHARS = 64  # the longest IANA names are about 30 characters
+
+
 def parse_timezone(name: str) -> ZoneInfo:
     """An IANA zone such as 'Europe/Berlin'; anything else is a ScheduleError."""
     try:
-        if not name or name.startswith(("/", ".")) or ".." in name:
+        if not name or len(name) > MAX_ZONE_CHARS or name.startswith(("/", ".")) or ".." in name:
             raise ValueError(name)
         return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Europe" is a folder
+        shown = name if len(name) <= MAX_ZONE_CHARS else name[:MAX_ZONE_CHARS] + "…"
         raise ScheduleError(
-            f"'{name}' is not an IANA time zone; use a name like Europe/Berlin or America/New_York"
+            f"'{shown}' is not an IANA time zone; use a name like Europe/Berlin or America/New_York"
         ) from exc
 
 

@@ -10,8 +10,10 @@ from storage.errors import StateLockedError
 
 
 def lock_path(path: Path) -> Path:
-    """Where the lock for a state file lives."""
-    return path.with_name(path.name + ".lock")
+    """Where the lock for a state file lives: beside the file itself, whatever symlinks or
+    relative steps lead to it, so two paths to one file take one lock."""
+    real = path.resolve()
+    return real.with_name(real.name + ".lock")
 
 
 def acquire_lock(path: Path) -> FileLock:

@@ -44,9 +44,10 @@ class Store:
         cls, path: str | Path, *, now: dt.datetime, retention_days: int = 30, full_days: int = 3,
         backups: int = 7,
     ) -> Store:
-        """Open or create the state file, and hold its lock until `close()`."""
+        """Open or create the state file, and hold its lock until `close()`. A symlink is followed
+        first, so writes replace the file it points to, not the link."""
         _check_days(retention_days, full_days)
-        file = StateFile.open(Path(path), now=now, backups=backups)
+        file = StateFile.open(Path(path).resolve(), now=now, backups=backups)
         return cls(file, retention_days=retention_days, full_days=full_days)
 
     @property

@@ -101,6 +101,20 @@ def truncated(data: bytes) -> Action:
     return answer
 
 
+def huge(size: int, announce_length: bool) -> Action:
+    async def answer(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        if announce_length:
+            response.content_length = size
+        await response.prepare(request)
+        chunk = b"<!-- padding -->" * 4096
+        for _ in range(size // len(chunk) + 1):
+            await response.write(chunk)
+        return response
+
+    return answer
+
+
 class FakeClock:
     """A monotonic clock that only moves when the client sleeps; records every sleep."""
 
@@ -273,6 +287,19 @@ async def test_bodies_truncated_every_time_end_in_arxiv_unavailable(
     client = client_for(server, session, clock, retries=2)
     with pytest.raises(ArxivUnavailableError, match="after 3 attempts; last: ClientPayloadError"):
         await client.fetch_feed(["quant-ph"])
+
+
+@pytest.mark.parametrize("announce_length", [True, False])
+async def test_an_oversized_answer_is_refused_before_it_is_read_whole(
+    arxiv: tuple[FakeArxiv, TestServer], session: aiohttp.ClientSession, clock: FakeClock,
+    announce_length: bool,
+) -> None:
+    fake, server = arxiv
+    fake.script = [huge(3 * 2**20, announce_length)]
+    client = client_for(server, session, clock, max_body_bytes=2**20)
+    with pytest.raises(ArxivUnavailableError, match="1048576-byte limit"):
+        await client.fetch_feed(["quant-ph"])
+    assert len(fake.seen) == 1  # not retried: arXiv never sends that much
 
 
 async def test_a_refused_connection_is_retried_then_reported(

@@ -110,6 +110,21 @@ async def test_paper_lookup_asks_the_api_once_then_answers_from_the_store(servic
     assert api.calls == [["1707.08567"]]
 
 
+async def test_an_unreadable_api_answer_is_a_plain_user_error(service: DigestService,
+                                                               api: Api) -> None:
+    api.answers["1707.08567"] = b"<!DOCTYPE html><html><body>Internal Server Error</body></html>"
+    with pytest.raises(UserError, match="not a list of papers; try again"):
+        await service.lookup_paper("1707.08567")
+
+
+async def test_a_server_profile_name_is_not_silently_reused(service: DigestService) -> None:
+    first = await service.create_profile(1, "Graph nets", "graph neural networks")
+    with pytest.raises(UserError, match="already has a profile 'graph-nets'"):
+        await service.create_profile(1, "graph nets", "message passing")
+    assert service.store.custom_profiles(1) == [first]
+    assert (await service.create_profile(2, "Graph nets", "message passing")).guild_id == 2
+
+
 async def test_a_look_up_never_overwrites_what_a_feed_brought(service: DigestService) -> None:
     """Another server's `/profile create` from ids must not hide the paper from digests: the
     feed's record (announce type, date) stays; the look-up only marks it worth keeping."""

@@ -45,3 +45,18 @@ def test_a_second_open_in_the_same_process_is_refused_too(path: Path) -> None:
         Store.open(path, now=NOW)
     with Store.open(path, now=NOW):
         pass
+
+
+def test_two_paths_to_one_file_take_one_lock(path: Path, tmp_path: Path) -> None:
+    """A second bot started through a symlink to the state file must not run beside the first."""
+    with Store.open(path, now=NOW):
+        pass  # the file exists now
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = elsewhere / "state.json"
+    link.symlink_to(path)
+    with Store.open(path, now=NOW), pytest.raises(StateLockedError):
+        Store.open(link, now=NOW)
+    with Store.open(link, now=NOW) as store:
+        store.flush()
+    assert link.is_symlink() and link.resolve() == path  # writes went through the link
