@@ -20,6 +20,7 @@ from bot.config import ConfigError
 from digest.arxiv_id import BadArxivIdError
 from digest.background import BackgroundDataError, background_to_json
 from digest.catalog import UnknownProfileError, find_profile
+from digest.categories import CategoryError, in_categories, parse_categories
 from digest.corpus import CorpusFormatError
 from digest.feed import FeedError, select_papers
 from digest.models import DigestOptions
@@ -47,6 +48,7 @@ DEFAULT_CATEGORIES = "cs.LG+stat.ML+physics.comp-ph"
 
 USER_ERRORS = (
     UnknownProfileError,
+    CategoryError,
     CorpusFormatError,
     ProfileDataError,
     BackgroundDataError,
@@ -118,11 +120,14 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     profiles = sources.load_profiles(_path(args.profiles))
     profile = find_profile(profiles, args.slug)
+    wanted = (parse_categories(args.categories, sources.shipped_categories())
+              if args.categories else ())
     if args.feed and not args.feed.startswith(("http://", "https://")):
         batch = sources.papers_from_file(Path(args.feed))
     else:
         settings = ClientSettings()
-        batch = asyncio.run(sources.fetch_batch(args.feed or args.categories, settings))
+        batch = asyncio.run(sources.fetch_batch(
+            args.feed or "+".join(wanted or DEFAULT_CATEGORIES.split("+")), settings))
     for line in batch.skipped:
         print(f"arxiv-digest: skipped {line}", file=sys.stderr)
     if batch.empty:
@@ -134,7 +139,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
         include_cross=not args.no_cross,
         include_replacements=args.include_replacements,
     )
-    papers = select_papers(batch.papers, options.include_cross, options.include_replacements)
+    inside = [p for p in batch.papers if in_categories(p, wanted)]  # a saved file too
+    papers = select_papers(inside, options.include_cross, options.include_replacements)
     digest = build_digest(papers, profile, options, announced=batch.announced)
     sys.stdout.write(render_digest(digest, args.format))
     return 0
@@ -199,8 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("slug", help="the profile to rank against, e.g. neural-operators")
     preview.add_argument("--feed", metavar="FILE_OR_URL",
                          help="a saved feed (.xml), a background listing (.jsonl) or a feed URL")
-    preview.add_argument("--categories", default=DEFAULT_CATEGORIES,
-                         help=f"arXiv categories joined with '+' (default: {DEFAULT_CATEGORIES})")
+    preview.add_argument("--categories",
+                         help="arXiv categories joined with '+' or commas; for a live feed the "
+                              f"default is {DEFAULT_CATEGORIES}, a saved file is filtered to them")
     preview.add_argument("--top", type=_positive_int, default=10, help="at most N papers (default 10)")
     preview.add_argument("--min-score", type=float, default=DigestOptions().min_score,
                          help=f"threshold on the calibrated score (default {DigestOptions().min_score})")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.arxiv_client import ArxivUnavailableError, FeedResponse
 from bot.service import Clock, DigestService
 from digest.embeds import Embed, nothing_today, plan_messages
-from digest.feed import FeedError, parse_feed
+from digest.feed import BadCategoryError, FeedError, parse_feed
 from digest.models import FeedBatch, Subscription
 from digest.schedule import latest_post_at, local_date, missed_within
 from storage import FeedState, Store
@@ -69,6 +69,7 @@ class PollResult:
     status: PollStatus
     papers: int = 0
     detail: str = ""
+    bad_category: str = ""  # the one arXiv named when it refused the request
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ class DailyCycle:
         self._lock = asyncio.Lock()
         self._oversized: set[tuple[str, ...]] = set()  # groups whose feed reached the item limit
         self._new_on: dict[tuple[str, ...], dt.date] = {}  # group -> arXiv day of its last new batch
+        self._refused: set[str] = set()  # categories arXiv said it does not have
 
     # -- polling --------------------------------------------------------------------------
 
@@ -106,6 +108,7 @@ class DailyCycle:
         cats: set[str] = set()
         for sub in self.store.subscriptions(enabled_only=True):
             cats.update(sub.categories or self.service.default_categories)
+        cats -= self._refused  # one server's bad category must not cost the others their feed
         return [tuple(sorted(cats))] if cats else []
 
     async def poll(self, *, until_new: bool = False) -> list[PollResult]:
@@ -126,6 +129,10 @@ class DailyCycle:
                 if until_new and self._new_on.get(group) == day:
                     continue
                 result, batch = await self._poll_group(group)
+                if result.bad_category:
+                    results.append(result)
+                    pending[:0] = self._without_refused(group, result)
+                    continue
                 too_big = batch is not None and len(batch.papers) >= self.max_items_per_request
                 if too_big and len(group) > 1:
                     # Remembered, so that a later 304 for the whole group cannot hide its halves.
@@ -150,6 +157,9 @@ class DailyCycle:
             if response.not_modified or response.body is None:
                 return PollResult(group, "not-modified"), None
             batch = await asyncio.to_thread(parse_feed, response.body)
+        except BadCategoryError as exc:
+            log.warning("feed %s refused: %s", "+".join(group), exc)
+            return PollResult(group, "failed", detail=str(exc), bad_category=exc.category), None
         except (ArxivUnavailableError, FeedError) as exc:
             log.warning("feed %s failed: %s", "+".join(group), exc)
             return PollResult(group, "failed", detail=str(exc)), None
@@ -168,6 +178,19 @@ class DailyCycle:
             fingerprint=batch.fingerprint if not batch.empty else (state.fingerprint if state else ""),
             fetched_at=now, announced=batch.announced))
         return PollResult(group, status, len(batch.papers)), batch
+
+    def _without_refused(self, group: tuple[str, ...], result: PollResult
+                         ) -> list[tuple[str, ...]]:
+        """What to ask for instead of a group arXiv refused: the group less the category it
+        named, or, if it named none of the group's, the group's two halves (so the bad one is
+        found by bisection); the rest are served either way."""
+        bad = result.bad_category
+        if bad in group or len(group) == 1:
+            self._refused.update([bad] if bad in group else group)
+            log.warning("arXiv has no category %r; polling %s without it", bad, "+".join(group))
+            rest = tuple(c for c in group if c != bad and c not in self._refused)
+            return [rest] if rest else []
+        return _halves(group)
 
     # -- posting --------------------------------------------------------------------------
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from bot.arxiv_client import ArxivUnavailableError
+from bot.sources import shipped_categories
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.catalog import UnknownProfileError, find_profile
+from digest.categories import CategoryError, in_categories, parse_categories
 from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
 from digest.feed import FeedError, parse_api, select_papers
 from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
@@ -64,8 +66,10 @@ class DigestService:
     """Subscriptions, profiles and look-ups over one store, one set of learned profiles."""
 
     def __init__(self, store: Store, profiles: Sequence[Profile], api: PaperSource,
-                 clock: Clock, default_categories: Sequence[str] = DEFAULT_CATEGORIES) -> None:
+                 clock: Clock, default_categories: Sequence[str] = DEFAULT_CATEGORIES,
+                 known_categories: frozenset[str] | None = None) -> None:
         self.store = store
+        self.known_categories = known_categories or shipped_categories()
         self.learned = list(profiles)
         self.api = api
         self.clock = clock
@@ -142,7 +146,7 @@ class DigestService:
             base, post_time=post_time, timezone=zone,
             min_score=_checked(req.min_score, base.min_score, 0.0, 10.0, "min_score"),
             max_papers=int(_checked(req.max_papers, base.max_papers, 1, 50, "max_papers")),
-            categories=parse_categories(req.categories) if req.categories else base.categories,
+            categories=self._categories(req.categories) if req.categories else base.categories,
             include_cross=_pick(req.include_cross, base.include_cross),
             include_replacements=_pick(req.include_replacements, base.include_replacements),
             nothing_today_note=_pick(req.nothing_today_note, base.nothing_today_note),
@@ -154,6 +158,12 @@ class DigestService:
         self.store.clear_failures(saved.key)
         self.store.flush()
         return saved, created, next_post_at(saved, self.clock())
+
+    def _categories(self, text: str) -> tuple[str, ...]:
+        try:
+            return parse_categories(text, self.known_categories)
+        except CategoryError as exc:
+            raise UserError(str(exc)) from None
 
     def _guild_zone(self, guild_id: int) -> str:
         """The zone a server chose last (its newest subscription's), so a new channel's digest
@@ -291,28 +301,12 @@ class _Recent:
         key = (sub.categories, sub.include_cross, sub.include_replacements)
         found = self.views.get(key)
         if found is None:
-            inside = [p for p in self.papers if _in_categories(p, sub.categories)]
+            inside = [p for p in self.papers if in_categories(p, sub.categories)]
             chosen = select_papers(inside, sub.include_cross, sub.include_replacements)
             announced = max((p.published for p in inside if p.published), default=None)
             left_out = self.day.ids - {p.arxiv_id for p in chosen}
             found = self.views[key] = _View(left_out, announced)
         return found
-
-
-def parse_categories(text: str) -> tuple[str, ...]:
-    """'cs.LG+stat.ML' or 'cs.LG, stat.ML' as a category tuple; checked for shape."""
-    parts = [p for p in re.split(r"[+,\s]+", text.strip()) if p]
-    bad = [p for p in parts if not re.fullmatch(r"[a-z\-]+(\.[A-Za-z\-]+)?", p)]
-    if not parts or bad:
-        raise UserError(f"Categories must look like cs.LG+stat.ML; not understood: {', '.join(bad) or text!r}")
-    return tuple(dict.fromkeys(parts))
-
-
-def _in_categories(paper: Paper, categories: Sequence[str]) -> bool:
-    if not categories or not paper.categories:
-        return True
-    wanted = set(categories)
-    return any(c in wanted or c.split(".")[0] in wanted for c in paper.categories)
 
 
 def _pick(value: bool | None, default: bool) -> bool:

@@ -17,6 +17,7 @@ import aiohttp
 
 from bot.arxiv_client import ArxivClient, ClientSettings
 from digest.background import Background, background_from_json, background_from_papers
+from digest.categories import categories_from_text
 from digest.corpus import dedupe_papers, parse_corpus_text
 from digest.feed import parse_background_jsonl, parse_feed
 from digest.models import CorpusPaper, FeedBatch, Paper, Profile
@@ -73,6 +74,12 @@ def default_corpus_path() -> Path:
 def shipped_profiles_text() -> str:
     """The learned profiles that ship inside the package."""
     return (importlib.resources.files("digest") / "data" / "profiles.json").read_text("utf-8")
+
+
+def shipped_categories() -> frozenset[str]:
+    """arXiv's archives and categories, as shipped inside the package."""
+    text = (importlib.resources.files("digest") / "data" / "categories.txt").read_text("utf-8")
+    return categories_from_text(text)
 
 
 def shipped_background() -> Background:

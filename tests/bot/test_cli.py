@@ -144,3 +144,18 @@ def test_the_profiles_page_is_the_shipped_profiles(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "profiles", "--format", "markdown")
     assert code == 0 and out.startswith("# Profiles")
     assert out == (REPO / "docs" / "profiles.md").read_text(encoding="utf-8")
+
+
+def test_preview_checks_categories_and_filters_a_saved_file_to_them(
+    capsys: pytest.CaptureFixture[str], fixtures_dir: Path
+) -> None:
+    feed = str(fixtures_dir / "feeds" / "all-archives_2024-11-28.xml")
+    code, out, _ = run(capsys, "preview", "neural-operators", "--feed", feed,
+                       "--categories", "cs.LG, stat.ML", "--min-score", "0", "--format", "json")
+    assert code == 0
+    entries = json.loads(out)["entries"]
+    assert entries and all({"cs.LG", "stat.ML"} & set(e["categories"]) for e in entries)
+    assert json.loads(out)["considered"] == 150  # of 1,504 papers, those in cs.LG or stat.ML
+    code, _, err = run(capsys, "preview", "neural-operators", "--feed", feed,
+                       "--categories", "quant-phh")
+    assert code == 2 and "arXiv has no category 'quant-phh' (did you mean quant-ph" in err

@@ -114,6 +114,28 @@ async def test_poll_remembers_a_new_batch_then_sees_it_stale(world) -> None:  # 
     assert feeds.requests[1] == ("quant-ph", '"1"')  # conditional GET with the stored ETag
 
 
+async def test_one_servers_bad_category_does_not_cost_the_others_their_feed(  # type: ignore[no-untyped-def]
+        world, fixtures_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A category arXiv refuses (kept from an older state, before /subscribe checked them) is
+    dropped from the union request; everyone else's papers still come, and it is not asked
+    for again."""
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10)
+    store.subscribe(Subscription(2, 20, "quantum-computing", categories=("quant-phh",)))
+    refusal = (fixtures_dir / "feeds" / "error_bad_archive.xml").read_bytes()
+    feeds.bodies["quant-ph+quant-phh"] = refusal.replace(b"astroph", b"quant-phh")
+    with caplog.at_level(logging.WARNING, logger="bot.daily"):
+        results = await cycle.poll()
+    assert [(r.categories, r.status) for r in results] == [
+        (("quant-ph", "quant-phh"), "failed"), (("quant-ph",), "new")]
+    assert "arXiv has no category 'quant-phh'" in caplog.text
+    await cycle.poll()
+    assert [key for key, _ in feeds.requests] == ["quant-ph+quant-phh", "quant-ph", "quant-ph"]
+    clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)  # 09:00 in Berlin
+    await cycle.post_due()
+    assert channels.papers(10)
+
+
 async def test_empty_and_failed_feeds_post_nothing(world, fixtures_dir: Path) -> None:  # type: ignore[no-untyped-def]
     clock, store, feeds, channels, service, cycle = world
     subscribe(store, 10)

@@ -85,7 +85,9 @@ def test_a_new_channel_follows_the_servers_last_chosen_zone(service: DigestServi
     ({"profile": "neural-operators", "time": "25:00"}, "HH:MM"),
     ({"profile": "neural-operators", "timezone": "Moon/Base"}, "IANA"),
     ({"profile": "neural-operators", "max_papers": 500}, "max_papers must be between 1 and 50"),
-    ({"profile": "neural-operators", "categories": "cs.LG+!!"}, "Categories must look like"),
+    ({"profile": "neural-operators", "categories": "cs.LG+!!"}, "arXiv has no category '!!'"),
+    ({"profile": "neural-operators", "categories": "quant-phh"}, "did you mean quant-ph, "),
+    ({"profile": "neural-operators", "timezone": "Europe"}, "IANA"),
 ])
 def test_subscribe_refuses_bad_input_clearly(service: DigestService, request_fields: dict[str, object],
                                              message: str) -> None:
@@ -183,7 +185,7 @@ def test_pending_digests_read_off_one_scoring_match_ranking_each_alone(
     """The day is scored once against every learned profile; each subscription's digest must be
     exactly what ranking its own papers alone would give (categories, cross-lists, replacements,
     papers already delivered, a server's own profile)."""
-    from bot.service import _in_categories as in_categories
+    from digest.categories import in_categories
     from bot.sources import load_profiles
     from digest.feed import parse_feed, select_papers
     from digest.rank import build_digest
