@@ -178,6 +178,16 @@ def register_commands(bot: DigestBot) -> None:
         return [app_commands.Choice(name=s.profile_slug, value=s.profile_slug)
                 for s in subs if current.lower() in s.profile_slug][:25]
 
+    async def category_choices(interaction: discord.Interaction, current: str
+                               ) -> list[app_commands.Choice[str]]:
+        """The categories that complete the last one typed, after those already typed."""
+        done, _, last = current.rpartition("+")
+        prefix = f"{done}+" if done else ""
+        typed = last.strip().lower()
+        found = sorted(c for c in service.known_categories if c.lower().startswith(typed))
+        return [app_commands.Choice(name=excerpt(prefix + c, 100), value=(prefix + c)[:100])
+                for c in found[:25]]
+
     @tree.command(name="subscribe")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_channels=True)
@@ -192,7 +202,7 @@ def register_commands(bot: DigestBot) -> None:
         include_replacements="Include revised versions of older papers (default no)",
         nothing_today_note="Post a short note on days when nothing matched",
     )
-    @app_commands.autocomplete(profile=profile_choices)
+    @app_commands.autocomplete(profile=profile_choices, categories=category_choices)
     async def subscribe(interaction: discord.Interaction, profile: str, time: str | None = None,
                         timezone: str | None = None, min_score: float | None = None,
                         max_papers: int | None = None, categories: str | None = None,

@@ -77,6 +77,12 @@ async def test_subscribe_allowed_denied_unknown_and_autocomplete(start_bot: BotF
         assert "neural-operators" in values and len(values) <= 25
         assert values[0].startswith("neur")  # prefix matches first
 
+        iid = await fake_discord.autocomplete("subscribe", "categories", "cs.LG+quant-p",
+                                              options=[option("profile", "quantum")],
+                                              guild_id=GUILD, channel_id=CHANNELS[0])
+        choices = (await fake_discord.wait_for_callback(iid)).body["data"]["choices"]
+        assert [c["value"] for c in choices] == ["cs.LG+quant-ph"]
+
 
 async def test_paper_lookups(start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv) -> None:
     async with start_bot(Clock(NOW)):
