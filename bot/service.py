@@ -32,6 +32,11 @@ Clock = Callable[[], dt.datetime]
 DEFAULT_CATEGORIES = ("cs.LG", "stat.ML", "physics.comp-ph")
 PENDING_DAYS = 3
 MAX_CUSTOM_PROFILES = 25
+MAX_PROFILE_NAME = 60  # characters: a name is shown in headers and notes, which Discord caps
+MAX_KEYWORDS = 40
+MAX_PAPER_IDS = 50
+MAX_SUBSCRIPTIONS_PER_CHANNEL = 10
+MAX_SUBSCRIPTIONS_PER_SERVER = 250
 
 
 class UserError(Exception):
@@ -96,6 +101,8 @@ class DigestService:
         slug = _slugify(name)
         if not slug:
             raise UserError("Give the profile a name with letters or digits in it.")
+        if len(name.strip()) > MAX_PROFILE_NAME:
+            raise UserError(f"Keep the profile's name to {MAX_PROFILE_NAME} characters.")
         if any(p.slug == slug for p in self.learned):
             raise UserError(f"'{slug}' is a built-in profile; choose another name.")
         if any(p.slug == slug for p in self.store.custom_profiles(guild_id)):
@@ -107,6 +114,10 @@ class DigestService:
         if not items:
             raise UserError("Give at least one keyword or arXiv id, separated by commas.")
         ids = _ids_or_none(items)
+        if ids is None and len(items) > MAX_KEYWORDS:
+            raise UserError(f"Give at most {MAX_KEYWORDS} keywords (you gave {len(items)}).")
+        if ids is not None and len(ids) > MAX_PAPER_IDS:
+            raise UserError(f"Give at most {MAX_PAPER_IDS} arXiv ids (you gave {len(ids)}).")
         try:
             if ids is not None:
                 papers = await self.lookup_many(ids)
@@ -134,6 +145,8 @@ class DigestService:
         """Create or update a channel's subscription; returns it, whether new, and its next post."""
         profile = self.profile(req.guild_id, req.profile)
         current = self.store.get_subscription(req.guild_id, req.channel_id, profile.slug)
+        if current is None:
+            self._check_room(req.guild_id, req.channel_id)
         base = current or Subscription(req.guild_id, req.channel_id, profile.slug,
                                        categories=self.default_categories,
                                        timezone=self._guild_zone(req.guild_id))
@@ -158,6 +171,16 @@ class DigestService:
         self.store.clear_failures(saved.key)
         self.store.flush()
         return saved, created, next_post_at(saved, self.clock())
+
+    def _check_room(self, guild_id: int, channel_id: int) -> None:
+        """A new subscription must fit under the per-channel and per-server caps."""
+        in_server = self.store.subscriptions(guild_id=guild_id)
+        if sum(s.channel_id == channel_id for s in in_server) >= MAX_SUBSCRIPTIONS_PER_CHANNEL:
+            raise UserError(f"This channel already follows {MAX_SUBSCRIPTIONS_PER_CHANNEL} "
+                            "profiles, the most one channel may; /unsubscribe one first.")
+        if len(in_server) >= MAX_SUBSCRIPTIONS_PER_SERVER:
+            raise UserError(f"This server already has {MAX_SUBSCRIPTIONS_PER_SERVER} "
+                            "subscriptions, the most one server may; /unsubscribe some first.")
 
     def _categories(self, text: str) -> tuple[str, ...]:
         try:

@@ -103,7 +103,8 @@ def digest_header(digest: Digest) -> str:
     day = digest.announced.isoformat() if digest.announced else "today"
     count = len(digest.entries)
     noun = "paper" if count == 1 else "papers"
-    return (f"**arXiv digest · {day} · {digest.profile.name}** (`{digest.profile.slug}`): "
+    return (f"**arXiv digest · {day} · {excerpt(digest.profile.name, 100)}** "
+            f"(`{digest.profile.slug}`): "
             f"{count} {noun} scored ≥ {digest.options.min_score:g}")[:MAX_CONTENT]
 
 
@@ -143,5 +144,5 @@ def _plan(content: str, batch: Sequence[tuple[Embed, str]]) -> MessagePlan:
 def nothing_today(digest: Digest) -> str:
     """The optional note posted when nothing matched."""
     day = digest.announced.isoformat() if digest.announced else "today"
-    return (f"**arXiv digest · {day} · {digest.profile.name}**: nothing scored ≥ "
-            f"{digest.options.min_score:g} among {digest.considered} new papers.")
+    return (f"**arXiv digest · {day} · {excerpt(digest.profile.name, 100)}**: nothing scored ≥ "
+            f"{digest.options.min_score:g} among {digest.considered} new papers.")[:MAX_CONTENT]

@@ -127,6 +127,27 @@ async def test_a_server_profile_name_is_not_silently_reused(service: DigestServi
     assert (await service.create_profile(2, "Graph nets", "message passing")).guild_id == 2
 
 
+async def test_caps_on_what_one_server_may_hold(service: DigestService,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.service as service_module
+
+    with pytest.raises(UserError, match="to 60 characters"):
+        await service.create_profile(1, "n" * 10_000, "graph neural networks")
+    with pytest.raises(UserError, match="at most 40 keywords"):
+        await service.create_profile(1, "Many", ", ".join(f"topic{n}" for n in range(900)))
+    monkeypatch.setattr(service_module, "MAX_SUBSCRIPTIONS_PER_CHANNEL", 1)
+    monkeypatch.setattr(service_module, "MAX_SUBSCRIPTIONS_PER_SERVER", 2)
+    service.subscribe(SubscribeRequest(1, 10, 99, "neural-operators"))
+    service.subscribe(SubscribeRequest(1, 10, 99, "neural-operators", time="10:00"))  # an update
+    with pytest.raises(UserError, match="This channel already follows 1 profiles"):
+        service.subscribe(SubscribeRequest(1, 10, 99, "neural-fields"))
+    service.subscribe(SubscribeRequest(1, 11, 99, "neural-fields"))
+    with pytest.raises(UserError, match="This server already has 2 subscriptions"):
+        service.subscribe(SubscribeRequest(1, 12, 99, "neural-fields"))
+    service.subscribe(SubscribeRequest(2, 20, 99, "neural-fields"))  # another server is not held
+    assert len(service.store.subscriptions(guild_id=1)) == 2
+
+
 async def test_a_look_up_never_overwrites_what_a_feed_brought(service: DigestService) -> None:
     """Another server's `/profile create` from ids must not hide the paper from digests: the
     feed's record (announce type, date) stays; the look-up only marks it worth keeping."""

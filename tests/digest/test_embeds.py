@@ -94,3 +94,12 @@ def test_arxiv_text_cannot_link_ping_or_format() -> None:
     assert "x\\_i \\* y\\_j" in embed["description"]  # TeX shows as written, not as italics
     [links] = [f["value"] for f in embed["fields"] if f["name"] == "Links"]
     assert links == "[abs](https://arxiv.org/abs/2602.00099) · [pdf](https://arxiv.org/pdf/2602.00099)"
+
+
+def test_a_long_profile_name_cannot_push_a_note_or_header_over_discords_limit() -> None:
+    from digest.embeds import MAX_CONTENT, digest_header, nothing_today
+
+    named = Profile("x", "n" * 10_000, PROFILE.terms)
+    empty = Digest(named, (), dt.date(2026, 2, 5), 462, DigestOptions())
+    assert len(nothing_today(empty)) <= MAX_CONTENT and len(digest_header(empty)) <= MAX_CONTENT
+    assert "nothing scored" in nothing_today(empty)
