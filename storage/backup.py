@@ -41,7 +41,8 @@ def list_backups(path: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     found = [p for p in folder.iterdir() if _BACKUP_NAME.match(p.name)]
-    return sorted(found, key=lambda p: p.name, reverse=True)
+    # Newest written first: a backup named for a date a wrong clock gave must not pass for new.
+    return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
 
 
 def make_daily_backup(path: Path, today: dt.date, keep: int, *, again: bool = False) -> Path | None:

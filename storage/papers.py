@@ -55,6 +55,12 @@ def announced_between(table: KeyedTable, since: dt.date, until: dt.date | None) 
     return [paper for doc in found if (paper := decode_paper(str(doc.doc_id), doc).paper)]
 
 
+def newest_announced(table: KeyedTable) -> dt.date | None:
+    """The latest announcement date of any paper held, if any."""
+    dates = [doc["a"] for _, doc in table.keyed()]
+    return dt.date.fromisoformat(max(dates)) if dates else None
+
+
 def prune(
     table: KeyedTable, *, today: dt.date, retention_days: int, full_days: int,
 ) -> tuple[int, int]:

@@ -57,7 +57,8 @@ class StateFile:
         now: dt.datetime, backups: int,
     ) -> None:
         self.path = path
-        self.now = now
+        self.now = now  # the latest time the store was given, never going back
+        self.latest = now  # the time it was given last, even if the clock went back
         self._db, self._cache, self._lock = db, cache, lock
         self._backups = backups
         self._depth = 0
@@ -90,9 +91,10 @@ class StateFile:
         return cls(path, db, cache, lock, now=now, backups=backups)
 
     def observe(self, now: dt.datetime) -> dt.date:
-        """Move the file's clock on to `now` (it never goes back); the UTC date of `now`."""
+        """Note `now`: `latest` follows it either way, `now` only ever moves on; its UTC date."""
         today = utc_date(now)
         self.now = max(self.now, now)
+        self.latest = now
         return today
 
     def table(self, name: str) -> KeyedTable:

@@ -28,6 +28,9 @@ from storage.tables import KeyedTable
 log = logging.getLogger(__name__)
 
 
+PRUNE_MARGIN_DAYS = 5  # how far past arXiv's newest announcement pruning may count (a long weekend)
+
+
 class Store:
     """The bot's memory: subscriptions, custom profiles, seen papers, deliveries and feed state."""
 
@@ -194,6 +197,9 @@ class Store:
     def prune(self, now: dt.datetime) -> Pruned:
         """Drop papers and deliveries past retention, and compact papers past their full days."""
         today = self._file.observe(now)
+        newest = papers.newest_announced(self._table(PAPERS))
+        if newest is not None:  # a clock run ahead of arXiv's days must not age out real records
+            today = min(today, newest + dt.timedelta(days=PRUNE_MARGIN_DAYS))
         self._papers_changed()
         removed, compacted = papers.prune(self._table(PAPERS), today=today,
                                           retention_days=self.retention_days,
@@ -267,9 +273,11 @@ class Store:
 
     def _window(self) -> list[dt.date]:
         # Digest dates that can be on record, newest first: local dates run up to a day ahead
-        # of the UTC date of the latest `now` the store was given.
+        # of the UTC date of the newest `now` the store was given, and back over retention from
+        # the `now` it was given last (which differ only if the clock jumped and came back).
         top = utc_date(self._file.now) + dt.timedelta(days=1)
-        return [top - dt.timedelta(days=n) for n in range(self.retention_days + 2)]
+        bottom = utc_date(self._file.latest) - dt.timedelta(days=self.retention_days)
+        return [top - dt.timedelta(days=n) for n in range((top - bottom).days + 1)]
 
     def _edit(self, key: SubscriptionKey, **fields: Any) -> bool:
         return subscriptions.edit(self._table(SUBSCRIPTIONS), key, fields)

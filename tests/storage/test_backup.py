@@ -133,3 +133,16 @@ def test_restore_without_any_good_backup(path: Path) -> None:
 def test_restore_while_the_bot_runs_is_refused(path: Path) -> None:
     with Store.open(path, now=NOW), pytest.raises(StateLockedError):
         restore_latest_backup(path, force=True)
+
+
+def test_a_backup_named_for_a_future_date_does_not_pass_for_the_newest(path: Path) -> None:
+    """Written while the clock was 43 days ahead, it must not be what `state restore` picks."""
+    with Store.open(path, now=NOW + 43 * DAY) as store:
+        store.subscribe(sub())
+    future = backup_dir(path) / f"{NOW.date() + 43 * DAY}.json"
+    assert future.exists()
+    past = future.stat().st_mtime_ns
+    os.utime(future, ns=(past - 10**9, past - 10**9))  # written a second before the next one
+    with Store.open(path, now=NOW + DAY) as store:
+        store.subscribe(sub(channel=11))
+    assert list_backups(path)[0].name == f"{NOW.date() + DAY}.json"

@@ -11,6 +11,7 @@ import pytest
 from storage import InvalidRecordError, PaperRecord, Pruned, Store
 from tests.storage.conftest import NOW, at, paper
 
+HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 TODAY = NOW.date()
 
@@ -93,7 +94,28 @@ def test_papers_worth_keeping_stay_full_until_retention(path: Path) -> None:
         assert store.paper_record(paper(1).arxiv_id).keep  # type: ignore[union-attr]
         assert store.get_paper(paper(4).arxiv_id) is None
         assert store.paper_record("2611.99999") is None
-        assert store.prune(NOW + 20 * DAY).papers_removed == 5
+        later = NOW + 20 * DAY  # pruning runs once a new batch has come
+        store.remember_papers([paper(9)], announced=later.date(), now=later)
+        assert store.prune(later).papers_removed == 5
+
+
+def test_a_clock_run_ahead_does_not_age_out_real_records(path: Path) -> None:
+    """A clock that jumps 43 days ahead and back must not cost yesterday's deliveries, or the
+    next digest would post the same papers again."""
+    with Store.open(path, now=NOW) as store:
+        store.remember_papers([paper(1)], announced=TODAY, now=NOW)
+        store.record_delivery(10, "ml", TODAY, [paper(1).arxiv_id], [1], NOW, complete=True,
+                              covered_until=TODAY)
+        ahead = NOW + 43 * DAY
+        store.prune(ahead)
+        store.remember_papers([paper(2)], announced=TODAY, now=ahead)  # arXiv's days did not move
+        back = NOW + DAY
+        store.due_subscriptions(back, 6 * HOUR)  # the posting slot's first step, as the bot runs
+        assert store.delivered_ids(10) == {paper(1).arxiv_id}
+        assert store.covered_until(10, "ml") == TODAY
+        assert store.paper_record(paper(1).arxiv_id) is not None
+        store.record_delivery(10, "ml", back.date(), [paper(2).arxiv_id], [2], back)
+        assert store.delivered_ids(10) == {paper(1).arxiv_id, paper(2).arxiv_id}
 
 
 def test_mark_keep_within_a_batch_is_visible_before_the_flush(store: Store) -> None:
