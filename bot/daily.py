@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 ARXIV_ZONE = "America/New_York"  # arXiv's announcement day, and the nightly poll window, run on it
 MAX_ITEMS_PER_REQUEST = 2000
+RETRY_FIRST = dt.timedelta(minutes=5)  # then 10, 20, 40, ... within the grace window
 FAILURE_LIMIT = 3
 
 
@@ -100,6 +101,7 @@ class DailyCycle:
         self._oversized: set[tuple[str, ...]] = set()  # groups whose feed reached the item limit
         self._new_on: dict[tuple[str, ...], dt.date] = {}  # group -> arXiv day of its last new batch
         self._refused: set[str] = set()  # categories arXiv said it does not have
+        self._retries: dict[tuple[int, int, str], tuple[int, dt.datetime]] = {}  # key -> (tries, when)
 
     # -- polling --------------------------------------------------------------------------
 
@@ -254,6 +256,7 @@ class DailyCycle:
         self.store.record_delivery(sub.channel_id, sub.profile_slug, day, [], [], now, complete=True,
                                    covered_until=digest.announced)
         self.store.clear_failures(sub.key)
+        self._retries.pop(sub.key, None)
         return PostResult(sub.key, messages, papers)
 
     def _failed(self, sub: Subscription, exc: SendError) -> PostResult:
@@ -263,8 +266,41 @@ class DailyCycle:
             if count >= FAILURE_LIMIT:
                 self.store.disable(sub.key, reason)
                 log.warning("disabled %s after %d failures: %s", sub.key, count, reason)
+        else:
+            tries = self._retries.get(sub.key, (0, self.clock()))[0] + 1
+            when = self.clock() + RETRY_FIRST * 2 ** (tries - 1)
+            self._retries[sub.key] = (tries, when)
+            log.warning("could not post to channel %s (try %d): %s; trying again at %s",
+                        sub.channel_id, tries, reason, when.isoformat(timespec="minutes"))
+            return PostResult(sub.key, 0, 0, reason)
         log.warning("could not post to channel %s: %s", sub.channel_id, reason)
         return PostResult(sub.key, 0, 0, reason)
+
+    def failing(self) -> dict[tuple[int, int, str], int]:
+        """Subscriptions whose digest is waiting to be tried again, with the tries so far."""
+        return {key: tries for key, (tries, _) in self._retries.items()}
+
+    async def retry_failed(self) -> list[PostResult]:
+        """Try again the digests that failed for a passing reason (a 5xx, a long rate limit, a
+        dropped connection) once their backoff has passed, while still within the grace window;
+        what was already sent is not sent again."""
+        now = self.clock()
+        ready = {key for key, (_, when) in self._retries.items() if when <= now}
+        if not ready:
+            return []
+        subs = [s for s in self.store.subscriptions(enabled_only=True) if s.key in ready]
+        for key in ready - {s.key for s in subs}:
+            del self._retries[key]
+        due = [s for s in subs if missed_within(s, now, self.grace) is not None]
+        for sub in subs:
+            if sub not in due:
+                log.warning("gave up on today's digest for %s: past the grace window", sub.key)
+                del self._retries[sub.key]
+        results = await self.post_due(due) if due else []
+        for result in results:
+            if not result.error or result.error == "already posted":
+                self._retries.pop(result.key, None)
+        return results
 
 
 def _halves(group: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlencode
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -39,6 +40,9 @@ NO_MENTIONS = discord.AllowedMentions.none()
 MANAGE = discord.Permissions(manage_channels=True)
 
 
+MAX_RATELIMIT_WAIT_S = 30.0  # a longer rate limit must not hold up the slot or the night's poll
+
+
 class DigestBot(discord.Client):
     """A slash-command-only client; `on_setup` runs in setup_hook (scheduler start, catch-up)."""
 
@@ -48,6 +52,7 @@ class DigestBot(discord.Client):
                  **options: object) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT_S)
         super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, **options)  # type: ignore[arg-type]
         self.service = service
         self.dev_guild_id = dev_guild_id
@@ -98,6 +103,10 @@ class DigestBot(discord.Client):
             raise MissingAccess(f"missing permissions to post ({exc.text})") from exc
         except discord.HTTPException as exc:
             raise SendError(f"Discord answered {exc.status}: {exc.text}") from exc
+        except discord.RateLimited as exc:  # longer than MAX_RATELIMIT_WAIT_S: try again later
+            raise SendError(f"rate limited for {exc.retry_after:.0f} s") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise SendError(f"connection to Discord failed: {type(exc).__name__}") from exc
         return message.id
 
 

@@ -19,6 +19,8 @@ POLL_HOURS = "0-5"  # arXiv's nightly update lands around 00:00 US Eastern
 POLL_EVERY_MIN = "*/10"
 MISFIRE_GRACE_S = 15 * 60
 POLL_JOB_ID = "poll"
+RETRY_JOB_ID = "retry"
+RETRY_EVERY_MIN = "*/5"
 
 
 def slot_job_id(zone: str, hhmm: str) -> str:
@@ -46,7 +48,19 @@ def rebuild_jobs(scheduler: AsyncIOScheduler, cycle: DailyCycle) -> list[str]:
             poll, CronTrigger(hour=POLL_HOURS, minute=POLL_EVERY_MIN, timezone=ARXIV_ZONE), args=(cycle,),
             id=POLL_JOB_ID, coalesce=True, misfire_grace_time=MISFIRE_GRACE_S, max_instances=1,
         )
+    if scheduler.get_job(RETRY_JOB_ID) is None:
+        scheduler.add_job(
+            retry, CronTrigger(minute=RETRY_EVERY_MIN), args=(cycle,), id=RETRY_JOB_ID,
+            coalesce=True, misfire_grace_time=MISFIRE_GRACE_S, max_instances=1,
+        )
     return sorted(slots)
+
+
+async def retry(cycle: DailyCycle) -> None:
+    """Try again the digests that failed for a passing reason, once their backoff has passed."""
+    results = await cycle.retry_failed()
+    if results:
+        log.info("retried %d digests: %d messages", len(results), sum(r.messages for r in results))
 
 
 async def post_slot(cycle: DailyCycle, zone: str, hour: int, minute: int) -> None:

@@ -187,6 +187,43 @@ async def test_restart_mid_digest_posts_only_the_rest(world, tmp_path: Path) -> 
     reopened.close()
 
 
+async def test_a_passing_send_failure_is_retried_the_same_day_with_backoff(world) -> None:  # type: ignore[no-untyped-def]
+    """A 503 (or a long rate limit) on a channel's first message must not cost the day's digest:
+    it is tried again 5, then 10 minutes later, and only the rest is sent."""
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10, max_papers=25)
+    await cycle.poll()
+    clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)  # 09:00 in Berlin
+    channels.fail_after = 0
+    [failed] = await cycle.post_due()
+    assert failed.error == "connection lost" and channels.posted == []
+    assert cycle.failing() == {failed.key: 1}
+    assert await cycle.retry_failed() == []  # not yet: the backoff has not passed
+    clock.now += dt.timedelta(minutes=5)
+    [again] = await cycle.retry_failed()
+    assert again.error and cycle.failing() == {failed.key: 2}
+    channels.fail_after = None
+    clock.now += dt.timedelta(minutes=5)
+    assert await cycle.retry_failed() == []  # the second backoff is 10 minutes
+    clock.now += dt.timedelta(minutes=5)
+    [done] = await cycle.retry_failed()
+    assert done.error == "" and done.papers == len(channels.papers(10)) > 0
+    assert cycle.failing() == {} and store.subscriptions()[0].enabled
+
+
+async def test_a_retry_past_the_grace_window_gives_up(world) -> None:  # type: ignore[no-untyped-def]
+    clock, store, feeds, channels, service, cycle = world
+    subscribe(store, 10)
+    await cycle.poll()
+    clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
+    channels.fail_after = 0
+    await cycle.post_due()
+    channels.fail_after = None
+    clock.now += dt.timedelta(hours=3)  # the world's grace is 2 hours
+    assert await cycle.retry_failed() == [] and cycle.failing() == {}
+    assert channels.posted == []
+
+
 async def test_forbidden_channel_is_disabled_after_repeated_failures_others_still_post(world) -> None:  # type: ignore[no-untyped-def]
     clock, store, feeds, channels, service, cycle = world
     subscribe(store, 10)
