@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -49,7 +50,14 @@ class MissingAccess(SendError):
     permanent = True
 
 
-Sender = Callable[[int, str, Sequence[Embed]], Awaitable[int]]
+Sender = Callable[[int, str, Sequence[Embed], str], Awaitable[int]]  # ..., nonce -> message id
+
+
+def message_nonce(channel_id: int, profile_slug: str, day: dt.date, number: int) -> str:
+    """The nonce of a digest's n-th message (Discord allows 25 characters): the same message
+    sent again after a crash carries the same nonce, and Discord answers with the first one."""
+    key = f"{channel_id}:{profile_slug}:{day.isoformat()}:{number}".encode()
+    return hashlib.sha256(key).hexdigest()[:25]
 
 
 class FeedFetcher(Protocol):
@@ -146,7 +154,7 @@ class DailyCycle:
                 results.append(result)
             if any(r.status == "new" for r in results):
                 self.store.prune(self.clock())  # retention runs once per new batch
-            self.store.flush()
+            self._flush()
         for r in results:
             log.info("poll %s: %s %s", "+".join(r.categories), r.status, r.detail or r.papers)
         return results
@@ -207,11 +215,24 @@ class DailyCycle:
                 for sub in chosen:
                     results.append(await self._post_one(sub, now))
                     if time.monotonic() - last_flush >= self.flush_interval_s:
-                        self.store.flush()
+                        self._flush()
                         last_flush = time.monotonic()
             finally:
-                self.store.flush()
+                self._flush()
         return results
+
+    def _flush(self) -> bool:
+        """Write the state; a failure (a full disk) is logged plainly and the bot carries on from
+        memory: every later flush tries again, and what was sent is never sent twice meanwhile."""
+        try:
+            self.store.flush()
+        except OSError as exc:
+            self.store.unsaved_since = self.store.unsaved_since or self.clock()
+            log.error("could not save the state file %s: %s. The bot keeps serving from memory "
+                      "and will save again; free space there (or fix its permissions).",
+                      self.store.path, exc)
+            return False
+        return True
 
     async def catch_up(self) -> list[PostResult]:
         """On start: post digests missed while the bot was down, if still within the grace window."""
@@ -232,7 +253,8 @@ class DailyCycle:
         if record is not None and record.complete:
             return PostResult(sub.key, 0, 0, "already posted")
         try:
-            return await self._send_digest(sub, now, day, frozenset(record.arxiv_ids if record else ()))
+            return await self._send_digest(sub, now, day, frozenset(record.arxiv_ids if record else ()),
+                                           len(record.message_ids) if record else 0)
         except SendError as exc:
             return self._failed(sub, exc)
         except Exception as exc:  # one channel's failure never stops the others
@@ -240,16 +262,18 @@ class DailyCycle:
             return PostResult(sub.key, 0, 0, f"{type(exc).__name__}: {exc}")
 
     async def _send_digest(self, sub: Subscription, now: dt.datetime, day: dt.date,
-                           sent_today: frozenset[str]) -> PostResult:
+                           sent_today: frozenset[str], sent_messages: int) -> PostResult:
         digest = self.service.pending_digest(sub, now, keep_ids=sent_today)
         self.store.mark_keep([e.paper.arxiv_id for e in digest.entries])
         plans = plan_messages(digest, sent_today)
         if not digest.entries and digest.considered and sub.nothing_today_note and not sent_today:
-            message_id = await self.sender(sub.channel_id, nothing_today(digest), ())
+            nonce = message_nonce(sub.channel_id, sub.profile_slug, day, sent_messages)
+            message_id = await self.sender(sub.channel_id, nothing_today(digest), (), nonce)
             self.store.record_delivery(sub.channel_id, sub.profile_slug, day, [], [message_id], now)
         messages = papers = 0
-        for plan in plans:
-            message_id = await self.sender(sub.channel_id, plan.content, plan.embeds)
+        for number, plan in enumerate(plans, start=sent_messages):
+            nonce = message_nonce(sub.channel_id, sub.profile_slug, day, number)
+            message_id = await self.sender(sub.channel_id, plan.content, plan.embeds, nonce)
             self.store.record_delivery(sub.channel_id, sub.profile_slug, day, plan.arxiv_ids,
                                        [message_id], now)
             messages, papers = messages + 1, papers + len(plan.arxiv_ids)

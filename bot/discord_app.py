@@ -88,15 +88,17 @@ class DigestBot(discord.Client):
             text = "Something went wrong on our side; it has been logged."
         await reply(interaction, text)
 
-    async def send_digest_message(self, channel_id: int, content: str, embeds: Sequence[Embed]) -> int:
-        """Post one digest message; Discord's 403 and 404 become MissingAccess and ChannelGone."""
+    async def send_digest_message(self, channel_id: int, content: str, embeds: Sequence[Embed],
+                                  nonce: str) -> int:
+        """Post one digest message with its nonce (enforced: a resend after a crash returns the
+        first message); Discord's 403 and 404 become MissingAccess and ChannelGone."""
         try:
             channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
             if not isinstance(channel, discord.abc.Messageable):
                 raise ChannelGone(f"channel {channel_id} is not a text channel")
             message = await channel.send(content=content or None,
                                          embeds=[discord.Embed.from_dict(e) for e in embeds],
-                                         allowed_mentions=NO_MENTIONS)
+                                         allowed_mentions=NO_MENTIONS, nonce=nonce)
         except discord.NotFound as exc:
             raise ChannelGone(f"channel deleted or unknown ({exc.text})") from exc
         except discord.Forbidden as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from filelock import FileLock
@@ -59,6 +59,7 @@ class StateFile:
         self.path = path
         self.now = now  # the latest time the store was given, never going back
         self.latest = now  # the time it was given last, even if the clock went back
+        self.after_write: Callable[[], None] | None = None  # called once a write is on disk
         self._db, self._cache, self._lock = db, cache, lock
         self._backups = backups
         self._depth = 0
@@ -119,6 +120,8 @@ class StateFile:
         if self._cache.pending:
             make_daily_backup(self.path, utc_date(self.now), self._backups)
             self._cache.flush()
+            if self.after_write is not None:
+                self.after_write()
 
     def close(self) -> None:
         """Flush and release the lock; safe to call twice."""

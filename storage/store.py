@@ -20,6 +20,7 @@ from tinydb import where
 from digest.models import Paper, Profile, Subscription
 from storage import deliveries, layout, papers, subscriptions
 from storage.errors import InvalidRecordError
+from storage.journal import Journal, journal_path
 from storage.layout import DELIVERIES, FEEDS, PAPERS, PROFILES, SUBSCRIPTIONS
 from storage.records import Delivery, FeedState, PaperRecord, Pruned, SubscriptionKey
 from storage.statefile import StateFile, utc_date
@@ -41,6 +42,10 @@ class Store:
         self._file = file
         self._announced: dict[tuple[dt.date, dt.date | None], list[Paper]] = {}
         self._generation = 0
+        self._journal = Journal(journal_path(file.path))
+        self.unsaved_since: dt.datetime | None = None  # when a write or journal append failed
+        file.after_write = self._saved
+        self._replay_journal()
 
     @classmethod
     def open(
@@ -68,7 +73,33 @@ class Store:
 
     def close(self) -> None:
         """Flush and release the file's lock; safe to call twice."""
-        self._file.close()
+        try:
+            self._file.close()
+        finally:
+            self._journal.close()
+
+    def _saved(self) -> None:
+        """The state file now holds everything: the journal's records are redundant."""
+        self._journal.clear()
+        self.unsaved_since = None
+
+    def _replay_journal(self) -> None:
+        """Apply deliveries journaled after the state file's last write (a crash came between),
+        then write them into the file."""
+        records = self._journal.read()
+        for record in records:
+            try:
+                day = dt.date.fromisoformat(record["d"])
+                until = dt.date.fromisoformat(record["w"]) if record.get("w") else None
+                deliveries.record(self._table(DELIVERIES), int(record["c"]), str(record["s"]),
+                                  day, [str(i) for i in record["i"]], [int(m) for m in record["m"]],
+                                  int(record["t"]), complete=bool(record["x"]), covered_until=until)
+                papers.mark_keep(self._table(PAPERS), [str(i) for i in record["i"]])
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("skipped a malformed journal record %r: %s", record, exc)
+        if records:
+            log.info("replayed %d journaled deliveries into %s", len(records), self.path)
+            self._file.flush()
 
     def __enter__(self) -> Self:
         return self
@@ -223,9 +254,18 @@ class Store:
         `covered_until` is the newest announcement date the digest drew from.
         """
         self._file.observe(now)
-        ids = list(arxiv_ids)
+        ids, messages = list(arxiv_ids), list(message_ids)
+        record = {"c": channel_id, "s": profile_slug, "d": digest_date.isoformat(), "i": ids,
+                  "m": messages, "t": int(now.timestamp()), "x": complete,
+                  "w": covered_until.isoformat() if covered_until else None}
+        try:  # durable before the next message goes out, without rewriting the whole file
+            self._journal.append(record)
+        except OSError as exc:
+            self.unsaved_since = self.unsaved_since or now
+            log.error("could not journal a delivery to channel %s (%s); it is kept in memory, "
+                      "and written once the disk takes it", channel_id, exc)
         deliveries.record(self._table(DELIVERIES), channel_id, profile_slug, digest_date, ids,
-                          list(message_ids), int(now.timestamp()), complete=complete,
+                          messages, int(now.timestamp()), complete=complete,
                           covered_until=covered_until)
         papers.mark_keep(self._table(PAPERS), ids)
 

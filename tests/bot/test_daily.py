@@ -64,7 +64,8 @@ class Channels:
         self.fail_after: int | None = None
         self._next_id = 1000
 
-    async def send(self, channel_id: int, content: str, embeds: Sequence[Embed]) -> int:
+    async def send(self, channel_id: int, content: str, embeds: Sequence[Embed],
+                   nonce: str = "") -> int:
         if channel_id in self.failures:
             raise self.failures[channel_id]
         if self.fail_after is not None and len(self.posted) >= self.fail_after:

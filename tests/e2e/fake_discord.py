@@ -195,6 +195,9 @@ class _GatewaySession:
         await self.send({"op": 0, "t": event, "s": self.sequence, "d": data})
 
 
+NONCE_WINDOW_S = 300.0  # Discord honours an enforced nonce for "a few minutes"
+
+
 class FakeDiscord:
     """Plays Discord's REST API under /api/v10 and its gateway websocket under /gateway.
 
@@ -215,6 +218,7 @@ class FakeDiscord:
         self.commands: dict[str, list[Json]] = {}  # "global" or "guild:<id>" -> synced commands
         self.channel_errors: dict[int, int] = {}  # channel id -> 403 or 404
         self.fail_messages_after: int | None = None  # channel posts beyond this many fail
+        self._nonces: dict[tuple[int, str], tuple[Json, float]] = {}  # nonce -> (message, when)
         self.fail_messages_status = 400  # 500/502/504 would make discord.py retry with sleeps
         self.callback_deadline_s: float | None = 3.0  # Discord forgets an unanswered interaction
         self.posted: list[Json] = []  # channel messages, in order, edits applied
@@ -579,8 +583,14 @@ class FakeDiscord:
             return _error(400, 50006, "Cannot send an empty message")
         if problem := message_problem(body):
             return _error(400, 50035, "Invalid Form Body", {"detail": problem})
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        earlier = self._nonces.get((channel_id, str(nonce))) if nonce is not None else None
+        if earlier is not None and time.monotonic() - earlier[1] < NONCE_WINDOW_S:
+            return _json(earlier[0])  # Discord answers with the first message, not a second
         message = message_payload(next(self._ids), channel_id, body, flags=body.get("flags") or 0)
         self.posted.append(message)
+        if nonce is not None:
+            self._nonces[(channel_id, str(nonce))] = (message, time.monotonic())
         return _json(message)
 
     def _channel_message(self, record: Recorded, params: Mapping[str, str]) -> web.Response:

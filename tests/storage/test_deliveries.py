@@ -88,3 +88,26 @@ def test_prune_drops_deliveries_past_retention(path: Path) -> None:
         assert store.delivered_ids(10) == {"p29", "p0"}
         assert store.delivery(10, "ml", TODAY - 30 * DAY) is None
         assert store.delivery(10, "ml", TODAY - 29 * DAY) is not None
+
+
+def test_a_delivery_is_durable_before_the_state_file_is_written(path: Path, tmp_path: Path) -> None:
+    """Recorded, not yet flushed, then the process dies: the journal brings it back on open."""
+    import shutil
+
+    from storage.journal import journal_path
+
+    with Store.open(path, now=NOW) as store:
+        store.record_delivery(10, "ml", NOW.date(), ["2611.00001"], [7], NOW)
+        store.record_delivery(10, "ml", NOW.date(), [], [], NOW, complete=True,
+                              covered_until=NOW.date())
+        crashed = tmp_path / "crashed"
+        crashed.mkdir()
+        shutil.copy(path, crashed / path.name)  # the file as it was before this session's writes
+        shutil.copy(journal_path(path), journal_path(crashed / path.name))
+        with journal_path(crashed / path.name).open("ab") as torn:
+            torn.write(b'{"c": 10, "s": "ml", "d": "20')  # a kill mid-append
+    with Store.open(crashed / path.name, now=NOW) as again:
+        assert again.delivered_ids(10) == {"2611.00001"}
+        assert again.covered_until(10, "ml") == NOW.date()
+    assert journal_path(crashed / path.name).read_bytes() == b""  # folded into the file
+    assert journal_path(path).read_bytes() == b""  # emptied by the close's write
