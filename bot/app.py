@@ -20,9 +20,9 @@ from bot.arxiv_client import ArxivClient, ClientSettings
 from bot.config import Settings
 from bot.daily import DailyCycle
 from bot.discord_app import DigestBot
-from bot.jobs import rebuild_jobs
+from bot.jobs import ensure_slot, rebuild_jobs
 from bot.service import Clock, DigestService
-from digest.models import Profile
+from digest.models import Profile, Subscription
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,11 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
     store = Store.open(settings.state_path, now=clock(), retention_days=settings.retention_days)
     try:
         async with aiohttp.ClientSession() as session:
-            api = ArxivClient(session, client_settings or ClientSettings())
-            service = DigestService(store, profiles, api, clock)
+            # Feeds and look-ups get clients (and spacing) of their own: rss.arxiv.org and the
+            # API are different hosts, and a member's /paper must not wait behind the night's poll.
+            feeds = ArxivClient(session, client_settings or ClientSettings())
+            lookups = ArxivClient(session, client_settings or ClientSettings())
+            service = DigestService(store, profiles, lookups, clock)
             scheduler = AsyncIOScheduler(timezone=dt.UTC)
             holder: list[DailyCycle] = []
 
@@ -64,8 +67,9 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
                     bot.start_of_day = asyncio.get_running_loop().create_task(_start_of_day(bot, holder[0]))
 
             bot = DigestBot(service, dev_guild_id=settings.dev_guild_id, on_setup=on_setup,
-                            on_subscriptions_changed=lambda: _rebuild(scheduler, holder), **client_options)
-            cycle = DailyCycle(service, api, bot.send_digest_message, clock, grace=settings.grace)
+                            on_subscriptions_changed=lambda sub: _changed(scheduler, holder, sub),
+                            **client_options)
+            cycle = DailyCycle(service, feeds, bot.send_digest_message, clock, grace=settings.grace)
             holder.append(cycle)
             try:
                 yield Runtime(store, service, cycle, scheduler, bot)
@@ -78,9 +82,12 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
         store.close()
 
 
-def _rebuild(scheduler: AsyncIOScheduler, holder: list[DailyCycle]) -> None:
-    if scheduler.running:
-        rebuild_jobs(scheduler, holder[0])
+def _changed(scheduler: AsyncIOScheduler, holder: list[DailyCycle],
+             sub: Subscription | None) -> None:
+    """A command changed subscriptions: a new or moved one needs its slot's job; a job left
+    with nobody to post for does nothing and goes at the day's tidy-up."""
+    if scheduler.running and sub is not None and sub.enabled:
+        ensure_slot(scheduler, holder[0], sub.timezone, sub.post_time.hour, sub.post_time.minute)
 
 
 async def _start_of_day(bot: DigestBot, cycle: DailyCycle) -> None:

@@ -48,7 +48,7 @@ class DigestBot(discord.Client):
 
     def __init__(self, service: DigestService, *, dev_guild_id: int | None = None,
                  on_setup: Callable[[DigestBot], Awaitable[None]] | None = None,
-                 on_subscriptions_changed: Callable[[], None] | None = None,
+                 on_subscriptions_changed: Callable[[Subscription | None], None] | None = None,
                  **options: object) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
@@ -57,7 +57,7 @@ class DigestBot(discord.Client):
         self.service = service
         self.dev_guild_id = dev_guild_id
         self._on_setup = on_setup
-        self._changed = on_subscriptions_changed or (lambda: None)
+        self._changed = on_subscriptions_changed or (lambda sub: None)
         self.start_of_day: asyncio.Task[None] | None = None
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
@@ -225,7 +225,7 @@ def register_commands(bot: DigestBot) -> None:
             interaction.guild_id or 0, interaction.channel_id or 0, interaction.user.id, profile,
             time, timezone, min_score, max_papers, categories, include_cross, include_replacements,
             nothing_today_note))
-        bot._changed()
+        bot._changed(sub)
         verb = "Subscribed" if created else "Updated the subscription of"
         local = discord.utils.format_dt(next_at, "F")
         await reply(interaction, f"{verb} this channel to `{sub.profile_slug}`. Next digest: {local} "
@@ -240,7 +240,7 @@ def register_commands(bot: DigestBot) -> None:
         """Stop this channel's digest for a profile"""
         _require_manage(interaction)
         service.unsubscribe(interaction.guild_id or 0, interaction.channel_id or 0, profile)
-        bot._changed()
+        bot._changed(None)
         await reply(interaction, f"This channel no longer gets `{profile}`.")
 
     @tree.command(name="subscriptions")
@@ -296,7 +296,7 @@ def register_commands(bot: DigestBot) -> None:
         """Delete one of this server's own profiles"""
         _require_manage(interaction)
         service.delete_profile(interaction.guild_id or 0, slug)
-        bot._changed()
+        bot._changed(None)
         await reply(interaction, f"Deleted `{slug}` and this server's subscriptions to it.")
 
     tree.add_command(profile_group)

@@ -20,12 +20,33 @@ POLL_EVERY_MIN = "*/10"
 MISFIRE_GRACE_S = 15 * 60
 POLL_JOB_ID = "poll"
 RETRY_JOB_ID = "retry"
+TIDY_JOB_ID = "tidy"
 RETRY_EVERY_MIN = "*/5"
 
 
 def slot_job_id(zone: str, hhmm: str) -> str:
     """The stable id of the posting job for one (zone, HH:MM) slot."""
     return f"post:{zone}:{hhmm}"
+
+
+def ensure_slot(scheduler: AsyncIOScheduler, cycle: DailyCycle, zone: str, hour: int,
+                minute: int) -> bool:
+    """Add the posting job of one (zone, HH:MM) slot if it is missing; whether it was added.
+    What a command changes costs one job, however many slots the bot has."""
+    job_id = slot_job_id(zone, f"{hour:02d}:{minute:02d}")
+    if scheduler.get_job(job_id) is not None:
+        return False
+    _add_slot(scheduler, cycle, job_id, zone, hour, minute)
+    return True
+
+
+def _add_slot(scheduler: AsyncIOScheduler, cycle: DailyCycle, job_id: str, zone: str, hour: int,
+              minute: int) -> None:
+    scheduler.add_job(
+        post_slot, CronTrigger(hour=hour, minute=minute, timezone=zone),
+        args=(cycle, zone, hour, minute), id=job_id, replace_existing=True, coalesce=True,
+        misfire_grace_time=MISFIRE_GRACE_S, max_instances=1,
+    )
 
 
 def rebuild_jobs(scheduler: AsyncIOScheduler, cycle: DailyCycle) -> list[str]:
@@ -38,15 +59,17 @@ def rebuild_jobs(scheduler: AsyncIOScheduler, cycle: DailyCycle) -> list[str]:
         if job.id.startswith("post:") and job.id not in slots:
             job.remove()
     for job_id, (zone, hour, minute) in sorted(slots.items()):
-        scheduler.add_job(
-            post_slot, CronTrigger(hour=hour, minute=minute, timezone=zone), args=(cycle, zone, hour, minute),
-            id=job_id, replace_existing=True, coalesce=True, misfire_grace_time=MISFIRE_GRACE_S,
-            max_instances=1,
-        )
+        if scheduler.get_job(job_id) is None:
+            _add_slot(scheduler, cycle, job_id, zone, hour, minute)
     if scheduler.get_job(POLL_JOB_ID) is None:
         scheduler.add_job(
             poll, CronTrigger(hour=POLL_HOURS, minute=POLL_EVERY_MIN, timezone=ARXIV_ZONE), args=(cycle,),
             id=POLL_JOB_ID, coalesce=True, misfire_grace_time=MISFIRE_GRACE_S, max_instances=1,
+        )
+    if scheduler.get_job(TIDY_JOB_ID) is None:  # once a day, drop slots nobody posts in
+        scheduler.add_job(
+            rebuild_jobs, CronTrigger(hour=12, minute=0, timezone="UTC"), args=(scheduler, cycle),
+            id=TIDY_JOB_ID, coalesce=True, misfire_grace_time=MISFIRE_GRACE_S, max_instances=1,
         )
     if scheduler.get_job(RETRY_JOB_ID) is None:
         scheduler.add_job(

@@ -327,3 +327,24 @@ async def test_scheduled_polls_retry_in_the_window_until_the_new_batch_is_in(wor
     clock.now = fire_times[36]
     await job.func(*job.args)
     assert len(feeds.requests) == 3 and feeds.requests[2] == ("quant-ph", '"2"')
+
+
+async def test_a_new_subscription_adds_only_its_own_slots_job(world) -> None:  # type: ignore[no-untyped-def]
+    """A /subscribe among thousands of slots must not rebuild them all before it answers."""
+    from bot.jobs import ensure_slot, slot_job_id
+
+    clock, store, feeds, channels, service, cycle = world
+    for n in range(300):
+        subscribe(store, 1000 + n, post_time=dt.time(n // 60, n % 60), timezone="UTC")
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    rebuild_jobs(scheduler, cycle)
+    before = {j.id for j in scheduler.get_jobs()}
+    added: list[str] = []
+    real_add = scheduler.add_job
+    scheduler.add_job = lambda *a, **k: added.append(k["id"]) or real_add(*a, **k)  # type: ignore[method-assign]
+    assert ensure_slot(scheduler, cycle, "Asia/Tokyo", 7, 30)
+    assert not ensure_slot(scheduler, cycle, "UTC", 0, 5)  # that slot has its job already
+    assert added == [slot_job_id("Asia/Tokyo", "07:30")]
+    assert {j.id for j in scheduler.get_jobs()} == before | set(added)
+    rebuild_jobs(scheduler, cycle)  # the day's tidy-up drops the slot nobody posts in
+    assert slot_job_id("Asia/Tokyo", "07:30") not in {j.id for j in scheduler.get_jobs()}

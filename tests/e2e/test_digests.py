@@ -103,7 +103,7 @@ async def test_restart_between_two_messages_never_double_posts(
     clock.now += dt.timedelta(minutes=20)  # back within the grace window
     async with start_bot(clock, state=state) as restarted:  # start-up catches up on the missed rest
         # The jobs come back from the state file, with nobody subscribing again.
-        assert {j.id for j in restarted.scheduler.get_jobs()} == {"poll", "retry",
+        assert {j.id for j in restarted.scheduler.get_jobs()} == {"poll", "retry", "tidy",
                                                                   "post:Europe/Berlin:09:00"}
     posted = fake_discord.messages(CHANNELS[0])
     urls = [e["url"] for m in posted for e in m["embeds"]]
