@@ -70,6 +70,7 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
                             on_subscriptions_changed=lambda sub: _changed(scheduler, holder, sub),
                             **client_options)
             cycle = DailyCycle(service, feeds, bot.send_digest_message, clock, grace=settings.grace)
+            bot.failing = cycle.failing
             holder.append(cycle)
             try:
                 yield Runtime(store, service, cycle, scheduler, bot)

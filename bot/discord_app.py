@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from urllib.parse import urlencode
 
 import aiohttp
@@ -59,6 +59,7 @@ class DigestBot(discord.Client):
         self._on_setup = on_setup
         self._changed = on_subscriptions_changed or (lambda sub: None)
         self.start_of_day: asyncio.Task[None] | None = None
+        self.failing: Callable[[], Mapping[tuple[int, int, str], int]] = dict  # set with the cycle
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         register_commands(self)
@@ -131,8 +132,10 @@ def _require_manage(interaction: discord.Interaction) -> None:
         raise app_commands.MissingPermissions(["manage_channels"])
 
 
-def _describe_sub(sub: Subscription, now_next: str) -> str:
+def _describe_sub(sub: Subscription, now_next: str, failed_tries: int = 0) -> str:
     state = "" if sub.enabled else f" — **disabled**: {sub.disabled_reason}"
+    if failed_tries:
+        state += f" — today's digest failed {failed_tries}× (Discord error); trying again"
     return (f"`{sub.profile_slug}` in <#{sub.channel_id}> at {sub.post_time:%H:%M} {sub.timezone} "
             f"(next {now_next}), score ≥ {sub.min_score:g}, up to {sub.max_papers}, "
             f"{'+'.join(sub.categories)}{state}")
@@ -253,7 +256,9 @@ def register_commands(bot: DigestBot) -> None:
             await reply(interaction, "No subscriptions here yet. Try `/subscribe neural-operators`.")
             return
         now = service.clock()
-        lines = [_describe_sub(s, discord.utils.format_dt(next_post_at(s, now), "R")) for s in subs]
+        failing = bot.failing()
+        lines = [_describe_sub(s, discord.utils.format_dt(next_post_at(s, now), "R"),
+                               failing.get(s.key, 0)) for s in subs]
         await reply(interaction, "\n".join(lines))
 
     @tree.command(name="profiles")

@@ -155,3 +155,25 @@ async def test_empty_and_stale_feed_days_post_nothing(start_bot: BotFactory, fak
         await run_slot(runtime, clock, "post:Europe/Berlin:09:00")
         assert len(fake_discord.messages(CHANNELS[0])) == day_one
 
+
+
+async def test_a_refused_send_is_retried_the_same_day_and_shown_meanwhile(
+        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv,
+        fixtures_dir: Path) -> None:
+    """A 429 that discord.py will not wait on (no Via header) on the first message used to cost
+    the channel its day's digest; now /subscriptions says so and it goes out minutes later."""
+    serve_quant_ph(fake_arxiv, fixtures_dir)
+    clock = Clock(DST_DAY)
+    async with start_bot(clock) as runtime:
+        await subscribe(fake_discord, CHANNELS[0], option("time", "09:00"), option("min_score", 0.0))
+        await runtime.cycle.poll()
+        fake_discord.fail_messages_after, fake_discord.fail_messages_status = 0, 429
+        await run_slot(runtime, clock, "post:Europe/Berlin:09:00")
+        assert fake_discord.messages(CHANNELS[0]) == []
+        iid = await fake_discord.slash("subscriptions", [], guild_id=GUILD, channel_id=CHANNELS[0])
+        listed = (await fake_discord.wait_for_callback(iid)).body["data"]["content"]
+        assert "today's digest failed 1×" in listed
+        fake_discord.fail_messages_after = None
+        clock.now += dt.timedelta(minutes=5)
+        [retried] = await runtime.cycle.retry_failed()
+        assert retried.error == "" and retried.messages == len(fake_discord.messages(CHANNELS[0])) > 0
