@@ -6,6 +6,7 @@ there, and run the job's function, so nothing waits for wall-clock time.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from pathlib import Path
@@ -177,3 +178,22 @@ async def test_a_refused_send_is_retried_the_same_day_and_shown_meanwhile(
         clock.now += dt.timedelta(minutes=5)
         [retried] = await runtime.cycle.retry_failed()
         assert retried.error == "" and retried.messages == len(fake_discord.messages(CHANNELS[0])) > 0
+
+
+async def test_a_long_rate_limit_does_not_hold_up_the_slot(
+        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv,
+        fixtures_dir: Path) -> None:
+    """A 429 asking for two minutes on one channel: that digest is tried again later, the next
+    channel's goes out at once (discord.py used to sleep the whole slot away)."""
+    serve_quant_ph(fake_arxiv, fixtures_dir)
+    clock = Clock(DST_DAY)
+    async with start_bot(clock) as runtime:
+        for channel in CHANNELS[:2]:
+            await subscribe(fake_discord, channel, option("time", "09:00"), option("min_score", 0.0))
+        await runtime.cycle.poll()
+        fake_discord.rate_limit("POST", f"/channels/{CHANNELS[0]}/messages", retry_after_s=120.0)
+        started = asyncio.get_running_loop().time()
+        await asyncio.wait_for(run_slot(runtime, clock, "post:Europe/Berlin:09:00"), 20)
+        assert asyncio.get_running_loop().time() - started < 20
+        assert fake_discord.messages(CHANNELS[1]) and not fake_discord.messages(CHANNELS[0])
+        assert list(runtime.cycle.failing()) == [(GUILD, CHANNELS[0], "quantum")]
