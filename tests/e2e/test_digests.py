@@ -197,3 +197,23 @@ async def test_a_long_rate_limit_does_not_hold_up_the_slot(
         assert asyncio.get_running_loop().time() - started < 20
         assert fake_discord.messages(CHANNELS[1]) and not fake_discord.messages(CHANNELS[0])
         assert list(runtime.cycle.failing()) == [(GUILD, CHANNELS[0], "quantum")]
+
+
+async def test_hostile_text_from_arxiv_reaches_discord_inert(
+        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv,
+        fixtures_dir: Path) -> None:
+    """A masked link, a bare URL and a mass mention in a paper's text, as posted: none live."""
+    feed = (fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes()
+    hostile = b"See [the official arXiv page](http://evil.example/x) @everyone and &lt;@123&gt;. We"
+    fake_arxiv.feeds[FEED] = feed.replace(b"Abstract: We introduce", b"Abstract: " + hostile, 1)
+    clock = Clock(DST_DAY)
+    async with start_bot(clock) as runtime:
+        await subscribe(fake_discord, CHANNELS[0], option("time", "09:00"),
+                        option("min_score", 0.0), option("max_papers", 50))
+        await runtime.cycle.poll()
+        await run_slot(runtime, clock, "post:Europe/Berlin:09:00")
+        assert runtime.cycle.fetcher is not runtime.service.api  # look-ups never queue behind polls
+    posted = json.dumps(fake_discord.messages(CHANNELS[0]))
+    assert "evil.example" in posted  # the paper was posted ...
+    assert "](http://evil" not in posted and "http://evil" not in posted  # ... its link inert
+    assert "@everyone" not in posted and "<@123>" not in posted
