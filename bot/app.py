@@ -68,7 +68,7 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
 
             bot = DigestBot(service, dev_guild_id=settings.dev_guild_id, on_setup=on_setup,
                             on_subscriptions_changed=lambda sub: _changed(scheduler, holder, sub),
-                            **client_options)
+                            **client_options)  # type: ignore[arg-type]
             cycle = DailyCycle(service, feeds, bot.send_digest_message, clock, grace=settings.grace)
             bot.failing = cycle.failing
             holder.append(cycle)

@@ -30,6 +30,10 @@ ARXIV_ZONE = "America/New_York"  # arXiv's announcement day, and the nightly pol
 MAX_ITEMS_PER_REQUEST = 2000
 RETRY_FIRST = dt.timedelta(minutes=5)  # then 10, 20, 40, ... within the grace window
 FAILURE_LIMIT = 3
+CONCURRENT_CHANNELS = 16  # channels served at once in a slot
+# Deliveries are durable in the journal as they happen; the state file folds them in this often
+# (and at the end of each slot), so a long slot does not rewrite the whole file every second.
+FLUSH_INTERVAL_S = 60.0
 
 
 class SendError(Exception):
@@ -95,7 +99,8 @@ class DailyCycle:
     """Polls feeds into the store and posts digests from it."""
 
     def __init__(self, service: DigestService, fetcher: FeedFetcher, sender: Sender, clock: Clock,
-                 *, grace: dt.timedelta = dt.timedelta(hours=6), flush_interval_s: float = 1.0,
+                 *, grace: dt.timedelta = dt.timedelta(hours=6),
+                 flush_interval_s: float = FLUSH_INTERVAL_S, concurrency: int = CONCURRENT_CHANNELS,
                  max_items_per_request: int = MAX_ITEMS_PER_REQUEST) -> None:
         self.service = service
         self.store: Store = service.store
@@ -104,6 +109,7 @@ class DailyCycle:
         self.clock = clock
         self.grace = grace
         self.flush_interval_s = flush_interval_s
+        self.concurrency = max(1, concurrency)
         self.max_items_per_request = max_items_per_request
         self._lock = asyncio.Lock()
         self._oversized: set[tuple[str, ...]] = set()  # groups whose feed reached the item limit
@@ -205,21 +211,40 @@ class DailyCycle:
     # -- posting --------------------------------------------------------------------------
 
     async def post_due(self, subs: Iterable[Subscription] | None = None) -> list[PostResult]:
-        """Post the digest of every due subscription (or of the given ones), then flush."""
+        """Post the digest of every due subscription (or of the given ones), then flush.
+
+        Channels are served `concurrency` at a time, each channel's subscriptions one after the
+        other, so that a slot is paced by Discord's rate limits rather than by the round trip of
+        each message. Results come back in the order of the subscriptions given.
+        """
         now = self.clock()
         chosen = list(subs) if subs is not None else self.store.due_subscriptions(now, self.grace)
-        results = []
+        by_channel: dict[int, list[tuple[int, Subscription]]] = {}
+        for index, sub in enumerate(chosen):
+            by_channel.setdefault(sub.channel_id, []).append((index, sub))
+        results: dict[int, PostResult] = {}
         async with self._lock:
-            last_flush = time.monotonic()
             try:
-                for sub in chosen:
-                    results.append(await self._post_one(sub, now))
+                await self.service.prepare(chosen, now)  # scored off the event loop
+            except Exception:  # each digest then scores on its own
+                log.exception("could not score the papers ahead of the slot")
+            channels = iter(by_channel.values())
+            last_flush = time.monotonic()
+
+            async def serve() -> None:
+                nonlocal last_flush
+                for group in channels:  # shared: each worker takes the next channel
+                    for index, sub in group:
+                        results[index] = await self._post_one(sub, now)
                     if time.monotonic() - last_flush >= self.flush_interval_s:
-                        self._flush()
                         last_flush = time.monotonic()
+                        self._flush()
+
+            try:
+                await asyncio.gather(*(serve() for _ in range(min(self.concurrency, len(by_channel)))))
             finally:
                 self._flush()
-        return results
+        return [results[i] for i in sorted(results)]
 
     def _flush(self) -> bool:
         """Write the state; a failure (a full disk) is logged plainly and the bot carries on from

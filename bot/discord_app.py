@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.daily import ChannelGone, MissingAccess, SendError
+from bot.discord_http import PACE_PER_S, LinearBucketSweep, Pacer, pacing_trace
 from bot.service import DigestService, SubscribeRequest, UserError
 from digest.catalog import match_profiles
 from digest.embeds import (
@@ -49,11 +50,14 @@ class DigestBot(discord.Client):
     def __init__(self, service: DigestService, *, dev_guild_id: int | None = None,
                  on_setup: Callable[[DigestBot], Awaitable[None]] | None = None,
                  on_subscriptions_changed: Callable[[Subscription | None], None] | None = None,
-                 **options: object) -> None:
+                 pace_per_s: int = PACE_PER_S, **options: object) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT_S)
+        self.pacer = Pacer(pace_per_s)
+        options.setdefault("http_trace", pacing_trace(self.pacer))
         super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, **options)  # type: ignore[arg-type]
+        self.bucket_sweep = LinearBucketSweep(self.http)
         self.service = service
         self.dev_guild_id = dev_guild_id
         self._on_setup = on_setup
@@ -271,18 +275,20 @@ def register_commands(bot: DigestBot) -> None:
         lines = [f"`{p.slug}` ({p.size}) — {', '.join(t.text for t in p.top_terms(4))}" for p in found]
         await reply(interaction, "\n".join(lines))
 
-    profile_group = app_commands.Group(name="profile", description="Show, create or delete topic profiles")
-
-    @profile_group.command(name="show")
+    @tree.command(name="profile")
     @app_commands.describe(slug="The profile to show")
     @app_commands.autocomplete(slug=profile_choices)
     async def profile_show(interaction: discord.Interaction, slug: str) -> None:
         """Show a profile's keywords and exemplar papers"""
         await reply(interaction, "", embeds=[profile_embed(service.profile(interaction.guild_id, slug))])
 
-    @profile_group.command(name="create")
-    @app_commands.guild_only()
-    @app_commands.default_permissions(manage_channels=True)
+    # Discord applies permissions and DM availability per top-level command only, so the
+    # commands that change a server's profiles are a group of their own.
+    server_profile = app_commands.Group(
+        name="server-profile", description="Create or delete this server's own topic profiles",
+        guild_only=True, default_permissions=MANAGE)
+
+    @server_profile.command(name="create")
     @app_commands.describe(name="A name for the new profile",
                            keywords_or_ids="Comma-separated keywords, or arXiv ids of papers to learn from")
     async def profile_create(interaction: discord.Interaction, name: str, keywords_or_ids: str) -> None:
@@ -293,9 +299,7 @@ def register_commands(bot: DigestBot) -> None:
         await reply(interaction, f"Created `{p.slug}` with {len(p.terms)} terms: "
                                  f"{', '.join(t.text for t in p.top_terms(8))}.")
 
-    @profile_group.command(name="delete")
-    @app_commands.guild_only()
-    @app_commands.default_permissions(manage_channels=True)
+    @server_profile.command(name="delete")
     @app_commands.describe(slug="The server profile to delete")
     async def profile_delete(interaction: discord.Interaction, slug: str) -> None:
         """Delete one of this server's own profiles"""
@@ -304,29 +308,26 @@ def register_commands(bot: DigestBot) -> None:
         bot._changed(None)
         await reply(interaction, f"Deleted `{slug}` and this server's subscriptions to it.")
 
-    tree.add_command(profile_group)
+    tree.add_command(server_profile)
 
     @tree.command(name="paper")
     @app_commands.describe(id="An arXiv id or link, e.g. 2404.19756 or arxiv.org/abs/2404.19756")
     async def paper(interaction: discord.Interaction, id: str) -> None:
         """Look up an arXiv paper and how it scores for this channel"""
-        found = service.cached_paper(id)
-        if found is None:
-            await interaction.response.defer(thinking=True)
-            try:
-                found = await service.lookup_paper(id)
-            except UserError:
-                # A followup would resolve the public "thinking" message, showing the error to
-                # everyone; without that message the error handler's reply is the caller's alone.
-                await interaction.delete_original_response()
-                raise
+        await interaction.response.defer(thinking=True)  # a look-up can take seconds
+        try:
+            found = service.cached_paper(id) or await service.lookup_paper(id)
+        except UserError:
+            # A followup would resolve the public "thinking" message, showing the error to
+            # everyone; without that message the error handler's reply is the caller's alone.
+            await interaction.delete_original_response()
+            raise
         scores = service.channel_scores(found, interaction.guild_id, interaction.channel_id)
         await reply(interaction, "", embeds=[paper_lookup_embed(found, scores)], ephemeral=False)
 
-    digest_group = app_commands.Group(name="digest", description="Digest tools")
+    digest_group = app_commands.Group(name="digest", description="Digest tools", guild_only=True)
 
     @digest_group.command(name="preview")
-    @app_commands.guild_only()
     @app_commands.describe(profile="Which subscription of this channel to preview (default: all)")
     @app_commands.autocomplete(profile=subscribed_choices)
     async def preview(interaction: discord.Interaction, profile: str | None = None) -> None:
@@ -335,10 +336,13 @@ def register_commands(bot: DigestBot) -> None:
                 if profile is None or s.profile_slug == profile]
         if not subs:
             raise UserError("This channel has no such subscription; see /subscriptions.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = service.clock()
+        await service.prepare(subs, now)  # scoring runs in a worker thread
         embeds: list[Embed] = []
         lines = []
         for sub in subs:
-            digest = service.pending_digest(sub, service.clock())
+            digest = service.pending_digest(sub, now)
             plans = plan_messages(digest)
             lines.append(plans[0].content if plans else f"`{sub.profile_slug}`: nothing pending yet.")
             embeds += [e for p in plans for e in p.embeds]

@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -22,7 +22,7 @@ from digest.categories import CategoryError, in_categories, parse_categories
 from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
 from digest.feed import FeedError, parse_api, select_papers
 from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
-from digest.rank import DayScores, build_index, score_day, score_paper
+from digest.rank import DayScores, RankIndex, build_index, score_day, score_paper
 from digest.schedule import ScheduleError, next_post_at, parse_post_time, parse_timezone
 from storage import Store
 
@@ -81,6 +81,7 @@ class DigestService:
         self.default_categories = tuple(default_categories)
         self._index = build_index(self.learned)
         self._recent: dict[tuple[dt.date, int], _Recent] = {}
+        self._scoring: dict[tuple[dt.date, int], asyncio.Future[_Recent]] = {}
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -280,28 +281,56 @@ class DigestService:
         """What the subscription's next digest holds: papers from batches not yet digested here.
 
         `keep_ids` (papers already sent as part of this same digest) stay in, so that a digest
-        resumed after a restart keeps its original entries and posts only the rest.
+        resumed after a restart keeps its original entries and posts only the rest. Scores the
+        papers on the spot if `prepare` has not; the bot prepares first, off the event loop.
         """
         profile = self.profile(sub.guild_id, sub.profile_slug)
-        covered = self.store.covered_until(sub.channel_id, sub.profile_slug)
-        since = covered + dt.timedelta(days=1) if covered else now.date() - dt.timedelta(days=PENDING_DAYS)
-        recent = self._recent_since(since)
+        since = self._since(sub, now)
+        key = (since, self.store.papers_generation)
+        recent = self._recent.get(key) or self._keep(key, self._score_since(since))
         delivered = frozenset(self.store.delivered_ids(sub.channel_id)) - keep_ids
         view = recent.view(sub)
         return recent.day.digest(profile, sub.options, exclude_ids=delivered | view.left_out,
                                  announced=view.announced)
 
-    def _recent_since(self, since: dt.date) -> _Recent:
+    async def prepare(self, subs: Iterable[Subscription], now: dt.datetime) -> None:
+        """Score, in a worker thread, the papers these subscriptions' next digests choose from,
+        so that `pending_digest` finds them ready and the event loop stays free for commands.
+        Each distinct coverage date is scored once, however many callers ask at a time."""
+        for since in sorted({self._since(sub, now) for sub in subs}):
+            key = (since, self.store.papers_generation)
+            if key in self._recent:
+                continue
+            task = self._scoring.get(key)
+            if task is None:
+                papers, preferred = self._papers_since(since)
+                task = self._scoring[key] = asyncio.ensure_future(
+                    asyncio.to_thread(_Recent.scored, self._index, papers, preferred))
+            try:
+                recent = await asyncio.shield(task)
+            finally:
+                if task.done():
+                    self._scoring.pop(key, None)
+            if key not in self._recent:
+                self._keep(key, recent)
+
+    def _since(self, sub: Subscription, now: dt.datetime) -> dt.date:
+        covered = self.store.covered_until(sub.channel_id, sub.profile_slug)
+        return covered + dt.timedelta(days=1) if covered else now.date() - dt.timedelta(days=PENDING_DAYS)
+
+    def _keep(self, key: tuple[dt.date, int], recent: _Recent) -> _Recent:
+        if len(self._recent) >= 8:  # a handful of dates are in play on any one day
+            self._recent.clear()
+        self._recent[key] = recent
+        return recent
+
+    def _papers_since(self, since: dt.date) -> tuple[list[Paper], Sequence[Paper]]:
+        papers = [p for p in self.store.papers_announced(since) if p.announce_type != "unknown"]
+        return papers, select_papers(papers, include_cross=True, include_replacements=True)
+
+    def _score_since(self, since: dt.date) -> _Recent:
         """The papers announced since a date, scored once against every learned profile."""
-        key = (since, self.store.papers_generation)
-        found = self._recent.get(key)
-        if found is None:
-            if len(self._recent) >= 8:  # a handful of dates are in play on any one day
-                self._recent.clear()
-            papers = [p for p in self.store.papers_announced(since) if p.announce_type != "unknown"]
-            preferred = select_papers(papers, include_cross=True, include_replacements=True)
-            found = self._recent[key] = _Recent(papers, score_day(self._index, preferred))
-        return found
+        return _Recent.scored(self._index, *self._papers_since(since))
 
 
 @dataclass(slots=True)
@@ -319,6 +348,11 @@ class _Recent:
     papers: list[Paper]
     day: DayScores
     views: dict[tuple[tuple[str, ...], bool, bool], _View] = field(default_factory=dict)
+
+    @staticmethod
+    def scored(index: RankIndex, papers: list[Paper], preferred: Sequence[Paper]) -> _Recent:
+        """Score the preferred version of each paper (pure: safe in a worker thread)."""
+        return _Recent(papers, score_day(index, preferred))
 
     def view(self, sub: Subscription) -> _View:
         key = (sub.categories, sub.include_cross, sub.include_replacements)

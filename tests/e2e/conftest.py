@@ -53,6 +53,7 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
         yield fake
         assert not fake.unhandled, f"discord.py called routes the fake lacks: {fake.unhandled}"
         assert not fake.errors, f"the fake failed on: {fake.errors}"
+        assert not fake.throttled, f"requests went past Discord's rate limits: {fake.throttled[:5]}"
 
 
 @contextlib.asynccontextmanager

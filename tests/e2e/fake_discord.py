@@ -14,10 +14,15 @@ import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Self
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import BodyPartReader, WSMsgType, web
+
+from tests.e2e.fake_limits import RateLimiter
+
+if TYPE_CHECKING:
+    from tests.e2e.discord_contract import Contract
 
 Json = dict[str, Any]
 Handler = Callable[["Recorded", Mapping[str, str]], web.Response]
@@ -30,6 +35,8 @@ USER_ID = 900000000000000042
 TOKEN = "fake.discord.token-value"
 TIMESTAMP = "2026-01-01T00:00:00+00:00"
 HEARTBEAT_INTERVAL_MS = 41250
+HEARTBEAT_GRACE = 1.5  # a client may be this many intervals late before its session times out
+REPLAY_FRAMES = 5000  # dispatches a session keeps for RESUME
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 EPHEMERAL = 1 << 6
@@ -61,6 +68,7 @@ class Recorded:
     headers: dict[str, str]
     at: float
     files: tuple[str, ...] = ()
+    malformed: bool = False  # the body was not valid JSON
 
 
 @dataclass(slots=True)
@@ -79,8 +87,38 @@ def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
                         headers={"Content-Type": "application/json", **(headers or {})})
 
 
+def _decoded(response: web.Response) -> Any:
+    body = response.body
+    if not isinstance(body, bytes) or not body:
+        return None
+    return json.loads(body)
+
+
+GLOBAL_EXEMPT = ("/interactions/", "/webhooks/{app}/{token}")  # Discord's interaction endpoints
+
+
+def _major(params: Mapping[str, str]) -> str:
+    """A bucket's major parameter: the channel, the guild, or the webhook id and token."""
+    if "channel" in params:
+        return f"channel:{params['channel']}"
+    if "guild" in params:
+        return f"guild:{params['guild']}"
+    if "token" in params:
+        return f"webhook:{params.get('app') or params.get('id')}:{params['token']}"
+    return ""
+
+
+def malformed_body_error() -> Json:
+    """Discord's answer to a body that is not JSON."""
+    return {"code": 50109, "message": "The request body contains invalid JSON."}
+
+
 def _error(status: int, code: int, message: str, errors: Json | None = None) -> web.Response:
     return _json({"code": code, "message": message, **({"errors": errors} if errors else {})}, status)
+
+
+def _invalid_form(errors: Json) -> web.Response:
+    return _json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, 400)
 
 
 def user_payload(user_id: int, name: str, *, bot: bool = False) -> Json:
@@ -111,6 +149,22 @@ def message_payload(message_id: int, channel_id: int, body: Json, *, kind: int =
             "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": bool(body.get("tts")),
             "mention_everyone": False, "mentions": [], "mention_roles": [], "pinned": False,
             **({"webhook_id": str(webhook_id), "application_id": str(webhook_id)} if webhook_id else {})}
+
+
+def stored_command(cmd: Json, command_id: str, guild_id: str | None) -> Json:
+    """An application command as Discord keeps and returns it: ids and version added, the
+    permission bit set as a string, DM availability and contexts resolved, nulls dropped."""
+    contexts = cmd.get("contexts")
+    if contexts is None and cmd.get("dm_permission") is False:
+        contexts = [0]
+    permissions = cmd.get("default_member_permissions")
+    stored = {k: v for k, v in cmd.items() if v is not None}
+    return {**stored, "id": command_id, "application_id": str(APP_ID), "version": "1",
+            "type": cmd.get("type", 1), "description": cmd.get("description", ""),
+            "default_member_permissions": None if permissions is None else str(permissions),
+            "dm_permission": contexts is None or 1 in contexts, "contexts": contexts,
+            "integration_types": cmd.get("integration_types") or [0], "nsfw": bool(cmd.get("nsfw")),
+            **({"guild_id": guild_id} if guild_id else {})}
 
 
 def option(name: str, value: Any, kind: int | None = None) -> Json:
@@ -172,18 +226,33 @@ def command_problem(command: Json) -> str | None:
 # -- the fake ---------------------------------------------------------------------------------
 
 class _GatewaySession:
-    """One websocket client; frames are zlib-stream compressed when the URL asks for it."""
+    """One gateway session: the websocket it is on now (none while dropped) and every dispatch it
+    was sent, so that a RESUME can replay what the client missed. Frames are zlib-stream
+    compressed when the connection's URL asks for it."""
 
     def __init__(self, ws: web.WebSocketResponse, query: Mapping[str, str]) -> None:
-        self.ws = ws
         self.sequence = 0
         self.identified = False
         self.session_id = ""
+        self.sent: list[Json] = []  # dispatches, in sequence order
+        self.ws: web.WebSocketResponse | None = None
+        self._zlib: Any = None
+        self.attach(ws, query)
+
+    def attach(self, ws: web.WebSocketResponse, query: Mapping[str, str]) -> None:
+        """Carry on over a new connection (a RESUME, or the first one)."""
+        self.ws = ws
         # zstd-stream (when discord.py finds zstandard) is not produced here; discord.py reads
         # uncompressed text frames whatever it asked for.
         self._zlib = zlib.compressobj() if query.get("compress") == "zlib-stream" else None
 
+    @property
+    def connected(self) -> bool:
+        return self.ws is not None and not self.ws.closed
+
     async def send(self, payload: Json) -> None:
+        if self.ws is None or self.ws.closed:
+            return  # dropped: a dispatch waits in `sent` for the RESUME
         text = json.dumps(payload)
         if self._zlib is None:
             await self.ws.send_str(text)
@@ -192,10 +261,37 @@ class _GatewaySession:
 
     async def dispatch(self, event: str, data: Json) -> None:
         self.sequence += 1
-        await self.send({"op": 0, "t": event, "s": self.sequence, "d": data})
+        frame = {"op": 0, "t": event, "s": self.sequence, "d": data}
+        self.sent.append(frame)
+        del self.sent[:-REPLAY_FRAMES]
+        await self.send(frame)
+
+    async def replay_after(self, sequence: int) -> int:
+        """Send again every dispatch after `sequence`; how many."""
+        missed = [f for f in self.sent if f["s"] > sequence]
+        for frame in missed:
+            await self.send(frame)
+        return len(missed)
 
 
-NONCE_WINDOW_S = 300.0  # Discord honours an enforced nonce for "a few minutes"
+@dataclass(slots=True)
+class _Connection:
+    """One websocket, and the session it carries once it has identified or resumed."""
+
+    ws: web.WebSocketResponse
+    query: dict[str, str]
+    transport: asyncio.BaseTransport | None = None
+    session: _GatewaySession | None = None
+    last_heartbeat: float = field(default_factory=time.monotonic)
+
+
+NONCE_WINDOW_S = 300.0
+TOKEN_LIFETIME_S = 15 * 60
+# The callback types Discord allows per interaction type (ping, command, component,
+# autocomplete, modal submit).
+CALLBACK_TYPES: Mapping[int, frozenset[int]] = {
+    1: frozenset({1}), 2: frozenset({4, 5, 9, 10, 12}), 3: frozenset({4, 5, 6, 7, 9, 10, 12}),
+    4: frozenset({8}), 5: frozenset({4, 5, 6, 7, 10, 12})}  # an interaction token works for followups this long  # Discord honours an enforced nonce for "a few minutes"
 
 
 class FakeDiscord:
@@ -206,9 +302,18 @@ class FakeDiscord:
     """
 
     def __init__(self, guilds: Mapping[int, Sequence[int]] | None = None, *, token: str | None = None,
-                 bot_permissions: int = BOT_PERMISSIONS) -> None:
+                 bot_permissions: int = BOT_PERMISSIONS, contract: Contract | None = None,
+                 rate_limits: RateLimiter | None = None, latency_s: float = 0.0,
+                 heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS) -> None:
         self.guilds = {g: list(chans) for g, chans in (guilds or {}).items()}
         self.token = token
+        self.contract = contract  # None: no checks against Discord's OpenAPI description
+        self.limits = rate_limits if rate_limits is not None else RateLimiter()
+        self.latency_s = latency_s  # added to every REST answer, as a real network would
+        self.refused: list[tuple[Recorded, Json]] = []  # requests the contract refused, and why
+        self.violations: list[str] = []  # answers of the fake's own that break the contract
+        self.throttled: list[Recorded] = []  # requests answered 429 by the rate limits (not scripted)
+        self.token_lifetime_s = TOKEN_LIFETIME_S
         self.bot_permissions = bot_permissions
         self.requests: list[Recorded] = []
         self.queue: asyncio.Queue[Recorded] = asyncio.Queue()
@@ -235,7 +340,12 @@ class FakeDiscord:
         self._acknowledged: set[str] = set()
         self._originals: dict[str, Json] = {}  # interaction token -> original response message
         self._webhook_messages: dict[str, Json] = {}  # message id -> followup or original
-        self._sessions: list[_GatewaySession] = []
+        self._sessions: dict[str, _GatewaySession] = {}  # session id -> session, while resumable
+        self._connections: list[_Connection] = []
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_timeouts = 0
+        self.resumes: list[Json] = []
+        self.replayed = 0  # dispatches sent again on RESUME
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -269,8 +379,8 @@ class FakeDiscord:
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
-        for session in list(self._sessions):
-            await session.ws.close()
+        for connection in list(self._connections):
+            await connection.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
         for _, _, future in self._waiters:
@@ -332,6 +442,18 @@ class FakeDiscord:
         return await self._wait(lambda r: r.method == "POST" and r.path.startswith(prefix), take=False,
                                 timeout=timeout, what=f"the callback to interaction {interaction_id}")
 
+    async def answer(self, interaction_id: str, timeout: float = 5.0) -> Json:
+        """What the caller finally sees: the callback's message, or after a defer (type 5) the
+        first followup that resolves it."""
+        callback = await self.wait_for_callback(interaction_id, timeout)
+        if (callback.body or {}).get("type") != 5:
+            return dict((callback.body or {}).get("data") or {})
+        token = self.interactions[interaction_id]["token"]
+        followup = await self._wait(
+            lambda r: r.method == "POST" and r.path.startswith("/webhooks/") and r.path.endswith(f"/{token}"),
+            take=False, timeout=timeout, what=f"the followup to interaction {interaction_id}")
+        return dict(followup.body or {})
+
     async def callback_latency_s(self, interaction_id: str, timeout: float = 5.0) -> float:
         """Seconds from pushing the interaction to receiving its callback."""
         record = await self.wait_for_callback(interaction_id, timeout)
@@ -385,44 +507,79 @@ class FakeDiscord:
     def _endpoint(self, handler: Handler, auth: bool) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def endpoint(request: web.Request) -> web.Response:
             record = await self._record(request)
+            resource = request.match_info.route.resource
+            template = resource.canonical.removeprefix(API) if resource is not None else record.path
+            scripted = False
             try:
-                response = self._respond(record, request, handler, auth)
+                response, scripted = self._respond(record, request, handler, auth, template)
             except Exception as exc:  # noqa: BLE001 -- a fake bug or a bad request: fail loudly, never 5xx
                 self.errors.append(f"{record.method} {record.path}: {exc!r}")
                 response = _error(400, 0, f"the fake Discord could not handle this: {exc!r}")
             self.statuses[record.seq] = response.status
+            if self.contract is not None and not scripted and handler != self._unknown:
+                problems = self.contract.check_response(record.method, record.path, response.status,
+                                                        _decoded(response), response.headers)
+                self.violations += [f"{record.method} {record.path} -> {response.status}: {p}"
+                                    for p in problems]
+            if self.latency_s:
+                await asyncio.sleep(self.latency_s)
             return response
         return endpoint
 
-    def _respond(self, record: Recorded, request: web.Request, handler: Handler, auth: bool) -> web.Response:
+    def _respond(self, record: Recorded, request: web.Request, handler: Handler, auth: bool,
+                 template: str) -> tuple[web.Response, bool]:
+        """The answer, and whether it was scripted by the test."""
+        if record.malformed:
+            return _json(malformed_body_error(), 400), False
         if auth and self.token and request.headers.get("Authorization") != f"Bot {self.token}":
-            return _error(401, 0, "401: Unauthorized")
+            return _error(401, 0, "401: Unauthorized"), False
         for fault in self._faults:
             if fault.method in ("*", record.method) and record.path.startswith(fault.path_prefix):
                 if fault.times is not None:
                     fault.times -= 1
                     if fault.times == 0:
                         self._faults.remove(fault)
-                return fault.response()
-        return handler(record, request.match_info)
+                return fault.response(), True
+        if handler == self._unknown:
+            return handler(record, request.match_info), False
+        decision = self.limits.check(f"{record.method} {template}", _major(request.match_info),
+                                     global_exempt=template.startswith(GLOBAL_EXEMPT))
+        if not decision.allowed:
+            self.throttled.append(record)
+            return _json(decision.body, 429, decision.headers), False
+        if self.contract is not None and (
+                refusal := self.contract.check_request(record.method, record.path, record.body)):
+            self.refused.append((record, refusal))
+            response = _json(refusal, 400)
+        else:
+            response = handler(record, request.match_info)
+        response.headers.update(decision.headers)
+        return response, False
 
     async def _record(self, request: web.Request) -> Recorded:
         at = time.perf_counter()
         body: Any = None
         files: list[str] = []
+        malformed = False
         if request.content_type == "application/json" and request.can_read_body:
-            body = await request.json()
+            try:
+                body = json.loads(await request.read())
+            except ValueError:
+                malformed = True
         elif request.content_type.startswith("multipart/") and request.can_read_body:
             reader = await request.multipart()
             async for part in reader:
                 if isinstance(part, BodyPartReader) and part.name == "payload_json":
-                    body = json.loads(await part.text())
+                    try:
+                        body = json.loads(await part.text())
+                    except ValueError:
+                        malformed = True
                 elif isinstance(part, BodyPartReader):
                     files.append(part.filename or part.name or "")
                     await part.read()
         path = request.path.removeprefix(API)
         record = Recorded(len(self.requests), request.method, path, dict(request.query), body,
-                          dict(request.headers), at, tuple(files))
+                          dict(request.headers), at, tuple(files), malformed)
         self.requests.append(record)
         self.queue.put_nowait(record)
         self._notify(record)
@@ -457,10 +614,8 @@ class FakeDiscord:
                 return _error(400, 50035, "Invalid Form Body", {"detail": problem})
             known = {(c["name"], c["type"]): c["id"] for c in self.commands.get(scope, [])}
             self.commands[scope] = [
-                {**cmd, "type": cmd.get("type", 1), "application_id": str(APP_ID), "version": "1",
-                 "id": known.get((cmd["name"], cmd.get("type", 1))) or str(next(self._ids)),
-                 "default_member_permissions": cmd.get("default_member_permissions"),
-                 **({"guild_id": params["guild"]} if "guild" in params else {})}
+                stored_command(cmd, known.get((cmd["name"], cmd.get("type", 1))) or str(next(self._ids)),
+                               params.get("guild"))
                 for cmd in record.body]
         elif record.method != "GET":
             return self._unknown(record, params)
@@ -475,6 +630,11 @@ class FakeDiscord:
             return _error(404, 10062, "Unknown interaction")
         if interaction_id in self._acknowledged:
             return _error(400, 40060, "Interaction has already been acknowledged.")
+        if body.get("type") not in CALLBACK_TYPES[interaction["type"]]:
+            return _invalid_form({"type": {"_errors": [{
+                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                "message": f"Callback type {body.get('type')} is not valid for an interaction of "
+                           f"type {interaction['type']}."}]}})
         data = body.get("data") or {}
         if body["type"] == 8 and len(data.get("choices") or []) > 25:
             return _error(400, 50035, "Invalid Form Body", {"choices": "must be 25 or fewer"})
@@ -498,10 +658,19 @@ class FakeDiscord:
     def _interaction_for(self, token: str) -> Json | None:
         return next((i for i in self.interactions.values() if i["token"] == token), None)
 
+    def _expired(self, interaction: Json) -> bool:
+        return time.perf_counter() - self.pushed_at[interaction["id"]] > self.token_lifetime_s
+
+    def age_interaction(self, interaction_id: str, seconds: float) -> None:
+        """Make an interaction `seconds` older, as if it had been pushed that much earlier."""
+        self.pushed_at[interaction_id] -= seconds
+
     def _followup(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
         interaction = self._interaction_for(params["token"])
         if interaction is None or interaction["id"] not in self._acknowledged:
             return _error(404, 10015, "Unknown Webhook")
+        if self._expired(interaction):
+            return _error(401, 50027, "Invalid Webhook Token")
         body = record.body or {}
         if problem := message_problem(body):
             return _error(400, 50035, "Invalid Form Body", {"detail": problem})
@@ -521,8 +690,11 @@ class FakeDiscord:
         token, message_id = params["token"], params["message"]
         message = self._originals.get(token) if message_id == "@original" else \
             self._webhook_messages.get(message_id)
-        if self._interaction_for(token) is None:
+        interaction = self._interaction_for(token)
+        if interaction is None:
             return _error(404, 10015, "Unknown Webhook")
+        if self._expired(interaction):
+            return _error(401, 50027, "Invalid Webhook Token")
         if message is None:
             return _error(404, 10008, "Unknown Message")
 
@@ -611,44 +783,80 @@ class FakeDiscord:
         if request.query.get("v") != "10" or request.query.get("encoding", "json") != "json":
             await ws.close(code=4012, message=b"the fake speaks gateway v10 with JSON only")
             return ws
-        session = _GatewaySession(ws, request.query)
-        self._sessions.append(session)
+        connection = _Connection(ws, dict(request.query), request.transport)
+        self._connections.append(connection)
+        watchdog = asyncio.create_task(self._watch_heartbeats(connection))
         try:
-            await session.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+            await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}))
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
                     continue
                 try:
-                    await self._on_frame(session, json.loads(msg.data))
+                    await self._on_frame(connection, json.loads(msg.data))
                 except Exception as exc:  # noqa: BLE001 -- keep the session; the fixture reports it
                     self.errors.append(f"gateway frame {msg.data[:200]}: {exc!r}")
         finally:
-            self._sessions.remove(session)
+            watchdog.cancel()
+            self._connections.remove(connection)
+            session = connection.session
+            if session is not None and session.ws is ws:
+                session.ws = None
+                if ws.close_code in (1000, 1001):  # a clean close ends the session (Discord's rule)
+                    self._sessions.pop(session.session_id, None)
         return ws
 
-    async def _on_frame(self, session: _GatewaySession, frame: Json) -> None:
+    async def _watch_heartbeats(self, connection: _Connection) -> None:
+        """Close a connection whose client missed its heartbeats (4009: the session timed out)."""
+        allowed = self.heartbeat_interval_ms / 1000 * HEARTBEAT_GRACE
+        while not connection.ws.closed:
+            await asyncio.sleep(allowed / 4)
+            if time.monotonic() - connection.last_heartbeat > allowed:
+                self.heartbeat_timeouts += 1
+                if connection.session is not None:
+                    self._sessions.pop(connection.session.session_id, None)
+                await connection.ws.close(code=4009, message=b"Session timed out.")
+                return
+
+    async def _on_frame(self, connection: _Connection, frame: Json) -> None:
         op: Any = frame.get("op")
         data: Any = frame.get("d")
         if op == 1:
-            await session.send({"op": 11})
+            connection.last_heartbeat = time.monotonic()
+            await connection.ws.send_str(json.dumps({"op": 11}))
         elif op == 2:
             self.identifies.append(data)
             if self.token and data.get("token") != self.token:
-                await session.ws.close(code=4004, message=b"Authentication failed.")
+                await connection.ws.close(code=4004, message=b"Authentication failed.")
                 return
+            session = _GatewaySession(connection.ws, connection.query)
+            connection.session = session
             await self._ready(session, data.get("shard") or [0, 1])
         elif op == 6:
-            if data.get("session_id") == session.session_id:
-                await session.dispatch("RESUMED", {})
-            else:
-                await session.send({"op": 9, "d": False})
-        elif op == 8:
-            await session.dispatch("GUILD_MEMBERS_CHUNK", {
+            await self._resume(connection, data)
+        elif op == 8 and connection.session is not None:
+            await connection.session.dispatch("GUILD_MEMBERS_CHUNK", {
                 "guild_id": str(data["guild_id"]), "members": [self._bot_member(int(data["guild_id"]))],
                 "chunk_index": 0, "chunk_count": 1, "not_found": [], "nonce": data.get("nonce")})
 
+    async def _resume(self, connection: _Connection, data: Json) -> None:
+        """RESUME: replay what the session missed, then RESUMED; op 9 if it cannot be resumed."""
+        self.resumes.append(data)
+        session = self._sessions.get(str(data.get("session_id")))
+        seq = data.get("seq") or 0
+        if (self.token and data.get("token") != self.token) or session is None \
+                or (session.sent and seq < session.sent[0]["s"] - 1):
+            await connection.ws.send_str(json.dumps({"op": 9, "d": False}))
+            return
+        if session.ws is not None and not session.ws.closed:
+            await session.ws.close(code=4000, message=b"resumed elsewhere")
+        session.attach(connection.ws, connection.query)
+        connection.session = session
+        self.replayed += await session.replay_after(seq)
+        await session.dispatch("RESUMED", {})
+
     async def _ready(self, session: _GatewaySession, shard: list[int]) -> None:
         session.session_id = f"fake-session-{next(self._ids)}"
+        self._sessions[session.session_id] = session
         await session.dispatch("READY", {
             "v": 10, "user": {**user_payload(BOT_ID, "digest-bot", bot=True), "verified": True},
             "session_id": session.session_id, "resume_gateway_url": self.gateway_url, "shard": shard,
@@ -690,11 +898,32 @@ class FakeDiscord:
 
     async def dispatch(self, event: str, data: Json) -> None:
         """Send a dispatch event to every identified gateway session (at least one must exist)."""
-        sessions = [s for s in self._sessions if s.identified]
+        sessions = [s for s in self._sessions.values() if s.identified]
         if not sessions:
             raise RuntimeError(f"no client is connected to the fake gateway to receive {event}")
         for session in sessions:
             await session.dispatch(event, data)
+
+    async def request_reconnect(self) -> None:
+        """Op 7 RECONNECT to every connected session: the client should reconnect and RESUME."""
+        for connection in list(self._connections):
+            if connection.session is not None:
+                await connection.ws.send_str(json.dumps({"op": 7, "d": None}))
+
+    async def drop_gateway(self, *, code: int = 4000, abort: bool = False) -> int:
+        """Drop every gateway connection (a resumable close `code`, or a cut TCP connection with
+        `abort`); sessions stay resumable and keep what is dispatched meanwhile. How many."""
+        dropped = list(self._connections)
+        for connection in dropped:
+            if abort and isinstance(connection.transport, asyncio.Transport):
+                connection.transport.abort()
+            else:
+                await connection.ws.close(code=code, message=b"dropped by the test")
+        return len(dropped)
+
+    @property
+    def connected_sessions(self) -> int:
+        return sum(1 for s in self._sessions.values() if s.connected)
 
     def interaction_payload(self, data: Json, *, kind: int = 2, guild_id: int | None = None,
                             channel_id: int | None = None, user_id: int = USER_ID,

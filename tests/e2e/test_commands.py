@@ -25,11 +25,17 @@ async def test_start_up_syncs_described_commands_with_permissions(start_bot: Bot
     async with start_bot(Clock(NOW)):
         commands = {c["name"]: c for c in fake_discord.commands["global"]}
     assert set(commands) == {"subscribe", "unsubscribe", "subscriptions", "profiles", "profile",
-                             "paper", "digest"}
-    manage = MANAGE_CHANNELS  # as discord.py sends it
-    assert commands["subscribe"]["default_member_permissions"] == manage
-    assert commands["unsubscribe"]["default_member_permissions"] == manage
-    assert commands["paper"]["default_member_permissions"] is None
+                             "server-profile", "paper", "digest"}
+    # Discord applies permissions and DM availability per top-level command, as synced.
+    manage = str(MANAGE_CHANNELS)
+    for name in ("subscribe", "unsubscribe", "server-profile"):
+        assert commands[name]["default_member_permissions"] == manage, name
+    for name in ("subscribe", "unsubscribe", "subscriptions", "server-profile", "digest"):
+        assert commands[name]["dm_permission"] is False and commands[name]["contexts"] == [0], name
+    for name in ("paper", "profile", "profiles", "digest", "subscriptions"):
+        assert commands[name]["default_member_permissions"] is None, name
+    assert commands["profile"]["dm_permission"] is True  # reading a profile works anywhere
+    assert [o["name"] for o in commands["server-profile"]["options"]] == ["create", "delete"]
 
     def walk(items: list[dict]) -> list[str]:  # type: ignore[type-arg]
         out = []
@@ -91,38 +97,36 @@ async def test_paper_lookups(start_bot: BotFactory, fake_discord: FakeDiscord, f
                                        guild_id=GUILD, channel_id=CHANNELS[0])
         deferred = await fake_discord.wait_for_callback(iid)
         assert deferred.body["type"] == 5
-        followup = await fake_discord.next_request("POST", "/webhooks/")
-        [embed] = followup.body["embeds"]
+        [embed] = (await fake_discord.answer(iid))["embeds"]
         assert embed["url"] == "https://arxiv.org/abs/1707.08567"
         assert "api:1707.08567" in fake_arxiv.hits
 
-        # Cached: answered at once, no second API call.
+        # Cached: no second API call.
         hits = len(fake_arxiv.hits)
         iid = await fake_discord.slash("paper", [option("id", "arXiv:1707.08567")],
                                        guild_id=GUILD, channel_id=CHANNELS[0])
-        cached = await fake_discord.wait_for_callback(iid)
-        assert cached.body["type"] == 4 and cached.body["data"]["embeds"][0]["url"] == embed["url"]
+        cached = await fake_discord.answer(iid)
+        assert cached["embeds"][0]["url"] == embed["url"] and not cached.get("flags")
         assert len(fake_arxiv.hits) == hits
 
         iid = await fake_discord.slash("paper", [option("id", "abc")], guild_id=GUILD, channel_id=CHANNELS[0])
-        bad = callback_data(await fake_discord.wait_for_callback(iid))
+        bad = await fake_discord.answer(iid)
         assert bad["content"].startswith("'abc' is not an arXiv id") and bad["flags"] == EPHEMERAL
+        assert fake_discord.original_response(iid) is None  # the public "thinking" message went
 
         iid = await fake_discord.slash("paper", [option("id", "2404.99999")], guild_id=GUILD,
                                        channel_id=CHANNELS[0])
-        await fake_discord.wait_for_callback(iid)
-        unknown = await fake_discord.next_request("POST", "/webhooks/")
-        assert unknown.body["content"] == "arXiv has no paper 2404.99999."
+        unknown = await fake_discord.answer(iid)
+        assert unknown["content"] == "arXiv has no paper 2404.99999."
         # The public "thinking" message is gone, so the error is a fresh message for the caller only.
-        assert fake_discord.original_response(iid) is None and unknown.body["flags"] == EPHEMERAL
+        assert fake_discord.original_response(iid) is None and unknown["flags"] == EPHEMERAL
 
         fake_arxiv.api_status = 500
         iid = await fake_discord.slash("paper", [option("id", "2404.19756")], guild_id=GUILD,
                                        channel_id=CHANNELS[0])
-        await fake_discord.wait_for_callback(iid)
-        down = await fake_discord.next_request("POST", "/webhooks/")
-        assert "not answering right now" in down.body["content"]
-        assert fake_discord.original_response(iid) is None and down.body["flags"] == EPHEMERAL
+        down = await fake_discord.answer(iid)
+        assert "not answering right now" in down["content"]
+        assert fake_discord.original_response(iid) is None and down["flags"] == EPHEMERAL
 
 
 async def subscribe_quantum(fake: FakeDiscord, runtime: Runtime, fake_arxiv: FakeArxiv, fixtures_dir: Path,
@@ -143,7 +147,7 @@ async def test_paper_embed_shows_the_score_for_the_channels_profiles(
         best = runtime.service.pending_digest(sub, NOW).entries[0]
         iid = await fake_discord.slash("paper", [option("id", f"arXiv:{best.paper.arxiv_id}")],
                                        guild_id=GUILD, channel_id=CHANNELS[0])
-        answer = callback_data(await fake_discord.wait_for_callback(iid))  # seen before: no defer
+        answer = await fake_discord.answer(iid)
     assert not answer.get("flags")  # a paper is shown to the channel
     [embed] = answer["embeds"]
     assert embed["url"] == f"https://arxiv.org/abs/{best.paper.arxiv_id}" and embed["title"]
@@ -161,7 +165,8 @@ async def test_digest_preview_is_shown_to_the_caller_only(
         await subscribe_quantum(fake_discord, runtime, fake_arxiv, fixtures_dir)
         iid = await fake_discord.slash("digest", [option("profile", "quantum")], subcommand="preview",
                                        guild_id=GUILD, channel_id=CHANNELS[0])
-        preview = callback_data(await fake_discord.wait_for_callback(iid))
+        assert (await fake_discord.wait_for_callback(iid)).body == {"type": 5, "data": {"flags": EPHEMERAL}}
+        preview = await fake_discord.answer(iid)
         iid = await fake_discord.slash("digest", [option("profile", "pruning")], subcommand="preview",
                                        guild_id=GUILD, channel_id=CHANNELS[0])
         missing = callback_data(await fake_discord.wait_for_callback(iid))
@@ -207,18 +212,18 @@ async def test_server_profiles_create_autocomplete_show_and_delete(start_bot: Bo
     create = [option("name", "Graph Nets"),
               option("keywords_or_ids", "graph neural networks, message passing")]
     async with start_bot(Clock(NOW)) as runtime:
-        iid = await fake_discord.slash("profile", create, subcommand="create", guild_id=GUILD,
+        iid = await fake_discord.slash("server-profile", create, subcommand="create", guild_id=GUILD,
                                        channel_id=CHANNELS[0], permissions=0)
         denied = callback_data(await fake_discord.wait_for_callback(iid))
         assert denied["content"] == "You need the Manage Channels permission to do that."
         assert runtime.store.custom_profiles(GUILD) == []
 
-        iid = await fake_discord.slash("profile", create, subcommand="create", guild_id=GUILD,
+        iid = await fake_discord.slash("server-profile", create, subcommand="create", guild_id=GUILD,
                                        channel_id=CHANNELS[0])
         deferred = await fake_discord.wait_for_callback(iid)
         assert deferred.body == {"type": 5, "data": {"flags": EPHEMERAL}}
-        created = await fake_discord.next_request("POST", "/webhooks/")
-        assert created.body["content"].startswith("Created `graph-nets` with 2 terms")
+        created = await fake_discord.answer(iid)
+        assert created["content"].startswith("Created `graph-nets` with 2 terms")
         original = fake_discord.original_response(iid)
         assert original is not None and original["flags"] == EPHEMERAL
 
@@ -233,8 +238,7 @@ async def test_server_profiles_create_autocomplete_show_and_delete(start_bot: Bo
         assert "`graph-nets` (0) — graph neural networks, message passing" in listed
 
         learned = runtime.service.profile(GUILD, "neural-operators")
-        iid = await fake_discord.slash("profile", [option("slug", learned.slug)], subcommand="show",
-                                       guild_id=GUILD, channel_id=CHANNELS[0])
+        iid = await fake_discord.slash("profile", [option("slug", learned.slug)], guild_id=GUILD, channel_id=CHANNELS[0])
         [shown] = callback_data(await fake_discord.wait_for_callback(iid))["embeds"]
         assert shown["title"] == f"{learned.name} ({learned.slug})"
         terms, _, heading, *exemplars = shown["description"].splitlines()
@@ -248,10 +252,10 @@ async def test_server_profiles_create_autocomplete_show_and_delete(start_bot: Bo
         search = "https://arxiv.org/search/?" + urlencode({"query": unnamed.title, "searchtype": "title"})
         assert any(line.endswith(f"]({search})") for line in exemplars)
 
-        iid = await fake_discord.slash("profile", [option("slug", "graph-nets")], subcommand="delete",
+        iid = await fake_discord.slash("server-profile", [option("slug", "graph-nets")], subcommand="delete",
                                        guild_id=GUILD, channel_id=CHANNELS[0], permissions=0)
         assert "Manage Channels" in callback_data(await fake_discord.wait_for_callback(iid))["content"]
-        iid = await fake_discord.slash("profile", [option("slug", "graph-nets")], subcommand="delete",
+        iid = await fake_discord.slash("server-profile", [option("slug", "graph-nets")], subcommand="delete",
                                        guild_id=GUILD, channel_id=CHANNELS[0])
         deleted = callback_data(await fake_discord.wait_for_callback(iid))
         assert deleted["content"].startswith("Deleted `graph-nets`") and deleted["flags"] == EPHEMERAL
