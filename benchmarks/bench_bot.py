@@ -1,15 +1,22 @@
-"""Bot overhead on the fake Discord: 1,000 channels' digests from one tick, memory, /paper latency.
+"""The daily tick at Discord's real rate limits: N channels' digests from one slot, against the
+fake Discord in a process of its own (rate limits on, requests and answers checked against
+Discord's OpenAPI description, 80 ms added to every answer as a network would).
 
-Run: python benchmarks/bench_bot.py [--channels 1000] [--lookups 50]
-The fake Discord and a fake arXiv run in this process on 127.0.0.1 and answer at once, so the
-tick time is the bot's own overhead (ranking, embeds, discord.py, the store).
+Run: python benchmarks/bench_bot.py [--channels 1000 10000 50000] [--latency-ms 80] [--lookups 50]
+
+For each N it prints the tick's wall time beside the rate-limit floor (messages / 50 per second),
+the 429s the fake gave, the bot's own CPU time (process time: ranking, embeds, discord.py, the
+store; not the waiting), its CPU per channel, and the fake's verdict on every request and answer.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import datetime as dt
+import json
+import pstats
 import random
 import resource
 import statistics
@@ -31,13 +38,58 @@ from bot.config import Settings
 from bot.jobs import post_slot
 from bot.sources import load_profiles
 from digest.models import Subscription
-from tests.e2e.fake_discord import FakeDiscord, option
+from tests.e2e.fake_discord import TOKEN, FakeDiscord, option
+from tests.e2e.fake_limits import GLOBAL_PER_S
 
 UTC = dt.UTC
 NOW = dt.datetime(2024, 11, 28, 6, 0, tzinfo=UTC)
-FEED = REPO.parent / "shared" / "fixtures" / "feeds" / "all-archives_2024-11-28.xml"
+SHARED = REPO.parent / "shared"
+FEED = SHARED / "fixtures" / "feeds" / "all-archives_2024-11-28.xml"
+SPEC = SHARED / "discord" / "openapi.json"
 CATEGORIES = ("cs.LG", "stat.ML", "physics.comp-ph", "cs.CV", "cs.AI", "quant-ph")
+CHANNELS_PER_GUILD = 100
 
+
+def layout(channels: int) -> dict[int, list[int]]:
+    guilds: dict[int, list[int]] = {}
+    for n in range(channels):
+        guilds.setdefault(10_000 + n // CHANNELS_PER_GUILD, []).append(500_000 + n)
+    return guilds
+
+
+# -- the fake Discord's own process ----------------------------------------------------------
+
+async def serve_fake(channels: int, latency_s: float) -> None:
+    """Run the fake, taking one command per stdin line: `paper GUILD CHANNEL ID` pushes /paper
+    and prints seconds from the push to the callback and to the answer; `report` prints what it
+    saw as one JSON line and stops."""
+    from tests.e2e.discord_contract import Contract
+
+    fake = FakeDiscord(layout(channels), token=TOKEN, contract=Contract(SPEC), latency_s=latency_s)
+    await fake.start()
+    print(fake.url, flush=True)
+    loop = asyncio.get_running_loop()
+    while (line := await loop.run_in_executor(None, sys.stdin.readline)).split()[:1] == ["paper"]:
+        _, guild, channel, paper_id = line.split()
+        iid = await fake.slash("paper", [option("id", paper_id)], guild_id=int(guild),
+                               channel_id=int(channel))
+        await fake.answer(iid, timeout=30)
+        token = fake.interactions[iid]["token"]
+        answered = next(r.at for r in fake.requests if r.path.endswith(f"/{token}"))
+        print(json.dumps([await fake.callback_latency_s(iid), answered - fake.pushed_at[iid]]), flush=True)
+    messages = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    print(json.dumps({
+        "requests": len(fake.requests), "posted": len(fake.posted), "messages": len(messages),
+        "throttled": len(fake.throttled), "refused": len(fake.refused),
+        "violations": len(fake.violations), "errors": len(fake.errors),
+        "late_callbacks": len(fake.late_callbacks),
+        "examples": [str(x)[:300] for x in (fake.violations[:3] + [e for _, e in fake.refused[:3]])]
+        + [f"429 {r.method} {r.path} at {r.at:.3f}" for r in fake.throttled[:5]],
+    }), flush=True)
+    await fake.stop()
+
+
+# -- the bot's process ------------------------------------------------------------------------
 
 async def serve_feed(body: bytes) -> tuple[web.AppRunner, str]:
     async def rss(request: web.Request) -> web.Response:
@@ -52,19 +104,35 @@ async def serve_feed(body: bytes) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
 
 
-async def main(channels: int, lookups: int) -> None:
-    guilds: dict[int, list[int]] = {}
-    for n in range(channels):
-        guilds.setdefault(10_000 + n % 300, []).append(500_000 + n)
-    fake = FakeDiscord(guilds)
-    await fake.start()
-    discord.http.Route.BASE = fake.api_base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+async def start_fake(channels: int, latency_s: float) -> tuple[asyncio.subprocess.Process, str]:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve-fake", str(channels), "--latency-ms", str(latency_s * 1000),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=REPO)
+    assert child.stdout is not None
+    url = (await child.stdout.readline()).decode().strip()
+    if not url.startswith("http://"):
+        raise RuntimeError(f"the fake Discord did not start: {url!r}")
+    return child, url
+
+
+async def ask_fake(child: asyncio.subprocess.Process, command: str) -> object:
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(f"{command}\n".encode())
+    await child.stdin.drain()
+    return json.loads(await child.stdout.readline())
+
+
+async def run(channels: int, latency_s: float, lookups: int, profile: bool = False) -> dict[str, float]:
+    child, url = await start_fake(channels, latency_s)
+    discord.http.Route.BASE = f"{url}/api/v10"
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://{url.removeprefix('http://')}/gateway")
     feed_runner, feed_url = await serve_feed(FEED.read_bytes())
     profiles = load_profiles()
     rng = random.Random(7)
+    guilds = layout(channels)
+    figures: dict[str, float] = {"channels": channels}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(token="bench-token", state_path=Path(tmp) / "state.json")
+        settings = Settings(token=TOKEN, state_path=Path(tmp) / "state.json")
         client = ClientSettings(rss_base=f"{feed_url}/rss/", min_interval_s=0.0)
         async with build_runtime(settings, profiles, clock=lambda: NOW, client_settings=client,
                                  start_jobs=False, guild_ready_timeout=0.05) as rt:
@@ -74,42 +142,91 @@ async def main(channels: int, lookups: int) -> None:
                         rt.store.subscribe(Subscription(
                             guild, channel, rng.choice(profiles[1:]).slug, post_time=dt.time(9, 0),
                             categories=CATEGORIES, min_score=0.3, max_papers=10, subscribed_at=NOW))
-            await rt.bot.login("bench-token")
-            task = asyncio.create_task(rt.bot.connect(reconnect=False))
+            await rt.bot.login(TOKEN)
+            task = asyncio.create_task(rt.bot.connect())
             await rt.bot.wait_until_ready()
-            polled = await rt.cycle.poll()
-            print(f"feed: {polled[0].status}, {polled[0].papers} papers")
+            cpu = time.process_time()
+            polled = await rt.cycle.poll()  # parses the day and scores it for the coming slots
+            print(f"  feed: {polled[0].status}, {polled[0].papers} papers, polled and scored ahead in "
+                  f"{time.process_time() - cpu:.1f} s CPU; {channels} channels ready", flush=True)
 
             rt.cycle.clock = lambda: NOW.replace(hour=9)
+            profiler = cProfile.Profile() if profile else None
+            cpu = time.process_time()
             started = time.perf_counter()
+            if profiler:
+                profiler.enable()
             await post_slot(rt.cycle, "UTC", 9, 0)
-            tick_s = time.perf_counter() - started
-            last = max(m for m in (r.at for r in fake.requests if "/messages" in r.path))
-            messages = len(fake.posted)
-            print(f"daily tick, {channels} channels: {tick_s:.2f} s to the last message accepted "
-                  f"({messages} messages, {last - started:.2f} s by the fake's clock)")
+            if profiler:
+                profiler.disable()
+            figures["tick_s"] = time.perf_counter() - started
+            figures["tick_cpu_s"] = time.process_time() - cpu
+            if profiler:
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+            figures["sweeps"] = rt.bot.bucket_sweep.sweeps
 
             paper_id = rt.store.papers_announced(dt.date(2024, 11, 1))[0].arxiv_id
-            latencies = []
-            for _ in range(lookups):
-                iid = await fake.slash("paper", [option("id", paper_id)], guild_id=10_000,
-                                       channel_id=guilds[10_000][0])
-                record = await fake.wait_for_callback(iid)
-                latencies.append((record.at - fake.pushed_at[iid]) * 1000)
-            latencies.sort()
-            print(f"/paper (cached) latency over {lookups}: median {statistics.median(latencies):.1f} ms, "
-                  f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.1f} ms")
+            guild = next(iter(guilds))
+            latencies = [await ask_fake(child, f"paper {guild} {guilds[guild][0]} {paper_id}")
+                         for _ in range(lookups)]
+            commands = [t for t in asyncio.all_tasks() if t.get_name().startswith("CommandTree-invoker")]
+            if commands:  # the last answer is still on the wire
+                await asyncio.wait(commands, timeout=10)
             await rt.bot.close()
             await task
     await feed_runner.cleanup()
-    await fake.stop()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory (ru_maxrss, bot + fake Discord in one process): {rss_mb:.0f} MB")
+    report = await ask_fake(child, "report")
+    await child.wait()
+    assert isinstance(report, dict)
+    messages = report["messages"]
+    floor = messages / GLOBAL_PER_S
+    figures.update(messages=messages, floor_s=floor, throttled=report["throttled"],
+                   refused=report["refused"], violations=report["violations"],
+                   late=report["late_callbacks"])
+    print(f"  daily tick: {figures['tick_s']:.1f} s for {messages} messages; rate-limit floor "
+          f"{floor:.1f} s ({messages} / {GLOBAL_PER_S} per s): {figures['tick_s'] / floor:.2f}x the floor")
+    print(f"  429s: {report['throttled']}; refused requests: {report['refused']}; answers off the "
+          f"contract: {report['violations']}; fake errors: {report['errors']}; "
+          f"late callbacks: {report['late_callbacks']}")
+    for example in report["examples"]:
+        print(f"    e.g. {example}")
+    print(f"  bot CPU in the tick: {figures['tick_cpu_s']:.2f} s, {figures['tick_cpu_s'] / channels * 1000:.2f} "
+          f"ms per channel; bucket sweeps: {figures['sweeps']:.0f}")
+    if latencies:
+        deferred = sorted(x[0] for x in latencies)  # type: ignore[index]
+        answered = sorted(x[1] for x in latencies)  # type: ignore[index]
+        print(f"  /paper (cached), over {lookups}, from the push: deferred at median "
+              f"{statistics.median(deferred) * 1000:.0f} ms, answered at median "
+              f"{statistics.median(answered) * 1000:.0f} ms, p95 "
+              f"{answered[int(0.95 * (len(answered) - 1))] * 1000:.0f} ms (each request {latency_s * 1000:.0f} "
+              f"ms on the wire)")
+    figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  bot peak memory (ru_maxrss): {figures['rss_mb']:.0f} MB", flush=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--channels", type=int, nargs="+", default=[1000], help="subscribed channels")
+    parser.add_argument("--latency-ms", type=float, default=80.0, help="added to every answer")
+    parser.add_argument("--lookups", type=int, default=20, help="cached /paper look-ups to time")
+    parser.add_argument("--profile", action="store_true", help="print where the tick's CPU goes")
+    parser.add_argument("--serve-fake", type=int, metavar="CHANNELS", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_fake:
+        asyncio.run(serve_fake(args.serve_fake, args.latency_ms / 1000))
+        return
+    results = []
+    for channels in args.channels:
+        print(f"{channels} channels:", flush=True)
+        results.append(asyncio.run(run(channels, args.latency_ms / 1000, args.lookups, args.profile)))
+    if len(results) > 1:
+        base = results[0]["tick_cpu_s"] / results[0]["channels"]
+        for r in results[1:]:
+            per = r["tick_cpu_s"] / r["channels"]
+            print(f"bot CPU per channel at {r['channels']:.0f} channels: {per * 1000:.2f} ms, "
+                  f"{per / base:.2f}x that at {results[0]['channels']:.0f}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--channels", type=int, default=1000, help="subscribed channels")
-    parser.add_argument("--lookups", type=int, default=50, help="cached /paper look-ups to time")
-    args = parser.parse_args()
-    asyncio.run(main(args.channels, args.lookups))
+    main()

@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import aiohttp
+import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.arxiv_client import ArxivClient, ClientSettings
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.daily import DailyCycle
 from bot.discord_app import DigestBot
 from bot.jobs import ensure_slot, rebuild_jobs
@@ -109,4 +110,18 @@ async def run_bot(settings: Settings, profiles: Sequence[Profile]) -> None:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runtime.bot.close()))
         async with runtime.bot:
-            await runtime.bot.start(settings.token)
+            await _login(runtime.bot, settings.token)
+            await runtime.bot.connect()
+
+
+async def _login(bot: DigestBot, token: str) -> None:
+    """Log in, turning a refused token or an unreachable Discord into one clear line."""
+    try:
+        await bot.login(token)
+    except discord.LoginFailure:
+        raise ConfigError(
+            "Discord refused the token in DISCORD_TOKEN (401 Unauthorized). Copy the bot's token "
+            "again from the Developer Portal (Bot, Reset Token), export it and run again.") from None
+    except (aiohttp.ClientError, OSError) as exc:
+        raise ConfigError(f"could not reach Discord to log in ({type(exc).__name__}); check the "
+                          "network or proxy, then run again.") from None

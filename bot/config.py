@@ -84,11 +84,17 @@ class RedactingFilter(logging.Filter):
         return text.replace(self._secret, "[redacted]")
 
 
+def _not_about_voice(record: logging.LogRecord) -> bool:
+    """discord.py warns at every start that voice needs extra packages; the bot has no voice."""
+    return not (record.name == "discord.client" and "voice will NOT be supported" in record.getMessage())
+
+
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at the configured level, with the token redacted everywhere."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(settings.token))
+    handler.addFilter(_not_about_voice)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

@@ -4,7 +4,7 @@ bucket sweep that stays linear in the number of channels.
 discord.py follows Discord's per-route buckets from the response headers, but it only reacts to
 the global limit (50 requests a second per bot) once a 429 says so, and then retries at most five
 times. A slot that posts to many channels at once would run into it; so every REST request,
-except the interaction endpoints Discord exempts, first waits for a place in a sliding window.
+except the interaction endpoints Discord exempts, first waits for its turn, evenly spaced.
 """
 
 from __future__ import annotations
@@ -25,7 +25,14 @@ SWEEP_FROM = 256  # discord.py starts sweeping idle buckets at this many
 
 
 class Pacer:
-    """At most `limit` starts in any `window_s` seconds, first come first served."""
+    """At most `limit` request starts in any `window_s` seconds, evenly spaced, in order.
+
+    Each start is booked one interval after the previous booking, so a waiter woken a little
+    late (the event loop was busy) costs no throughput; and the starts as they really happen are
+    held to the limit over a sliding window, so catching up never makes a burst. Even spacing
+    rather than bursts: a burst that leaves together reaches Discord spread out, and its tail
+    would share a second with the next one.
+    """
 
     def __init__(self, limit: int = PACE_PER_S, window_s: float = 1.0, *,
                  clock: Callable[[], float] = time.monotonic,
@@ -34,27 +41,31 @@ class Pacer:
             raise ValueError("a pacer needs a limit of at least 1 per a positive window")
         self.limit = limit
         self.window_s = window_s
+        self.interval_s = window_s / limit
         self.waited_s = 0.0  # total time requests spent waiting here
         self._clock = clock
         self._sleep = sleep
-        self._starts: deque[float] = deque()
-        self._lock = asyncio.Lock()  # FIFO: waiters go in the order they came
+        self._next = float("-inf")  # the earliest start the next request may book
+        self._starts: deque[float] = deque()  # real starts within the last window
 
     async def wait(self) -> None:
-        async with self._lock:
+        now = self._clock()
+        start = max(now, self._next)
+        self._next = start + self.interval_s
+        if start > now:
+            await self._pause(start - now)
+        while True:
             now = self._clock()
-            self._forget(now)
-            if len(self._starts) >= self.limit:
-                delay = self._starts[0] + self.window_s - now
-                self.waited_s += delay
-                await self._sleep(delay)
-                now = self._clock()
-                self._forget(now)
-            self._starts.append(now)
+            while self._starts and now - self._starts[0] >= self.window_s:
+                self._starts.popleft()
+            if len(self._starts) < self.limit:
+                self._starts.append(now)
+                return
+            await self._pause(self._starts[0] + self.window_s - now)
 
-    def _forget(self, now: float) -> None:
-        while self._starts and now - self._starts[0] >= self.window_s:
-            self._starts.popleft()
+    async def _pause(self, seconds: float) -> None:
+        self.waited_s += seconds
+        await self._sleep(seconds)
 
 
 def is_global_exempt(path: str) -> bool:

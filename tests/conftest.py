@@ -59,3 +59,15 @@ def learned_profiles(corpus_papers: list) -> list:  # type: ignore[type-arg]
 
     shipped = (REPO / "digest" / "data" / "background.json").read_text(encoding="utf-8")
     return learn_profiles(corpus_papers, background_from_json(shipped))
+
+
+@pytest.fixture(scope="session")
+def discord_contract(shared_dir: Path):  # type: ignore[no-untyped-def]
+    """Discord's OpenAPI description of its HTTP API (shared/discord/openapi.json), with the
+    documented limits it leaves out: what the fake Discord holds requests and answers to."""
+    from tests.e2e.discord_contract import Contract
+
+    spec = shared_dir / "discord" / "openapi.json"
+    if not spec.is_file():
+        pytest.skip(f"Discord's OpenAPI description not found at {spec}")
+    return Contract(spec)

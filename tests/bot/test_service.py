@@ -206,8 +206,8 @@ def test_pending_digests_read_off_one_scoring_match_ranking_each_alone(
     """The day is scored once against every learned profile; each subscription's digest must be
     exactly what ranking its own papers alone would give (categories, cross-lists, replacements,
     papers already delivered, a server's own profile)."""
-    from digest.categories import in_categories
     from bot.sources import load_profiles
+    from digest.categories import in_categories
     from digest.feed import parse_feed, select_papers
     from digest.rank import build_digest
 

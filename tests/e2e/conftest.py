@@ -18,6 +18,7 @@ import pytest
 import yarl
 from aiohttp import web
 
+from tests.e2e.discord_contract import Contract
 from tests.e2e.fake_discord import TOKEN, FakeDiscord
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 GUILD = 111
 CHANNELS = [201, 202, 203]
 READY_TIMEOUT_S = 10.0
+# Most tests allow a loaded CI machine this long to answer an interaction (a late answer fails
+# the test through the fixture); tests/e2e/test_deadlines.py holds the bot to Discord's 3 s.
+LOADED_DEADLINE_S = 10.0
 GUILD_READY_TIMEOUT_S = 0.05  # pass to clients under test: discord.py waits this long for guilds
 
 
@@ -40,11 +44,13 @@ class Clock:
 
 
 @pytest.fixture
-async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+async def fake_discord(monkeypatch: pytest.MonkeyPatch, discord_contract: Contract
+                       ) -> AsyncIterator[FakeDiscord]:
     """A fake Discord with one guild and three text channels, and discord.py pointed at it."""
     assert discord.http.INTERNAL_API_VERSION == 10, "the fake serves /api/v10 and gateway v10"
     assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY).startswith("wss://gateway.discord.gg")
-    async with FakeDiscord({GUILD: CHANNELS}, token=TOKEN) as fake:
+    async with FakeDiscord({GUILD: CHANNELS}, token=TOKEN, contract=discord_contract,
+                           callback_deadline_s=LOADED_DEADLINE_S) as fake:
         # discord.py builds every REST (and interaction webhook) URL from Route.BASE when a Route
         # is made; a plain Client connects to DEFAULT_GATEWAY without asking /gateway first
         # (AutoShardedClient asks /gateway/bot, which the fake answers with the same URL).
@@ -54,14 +60,18 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
         assert not fake.unhandled, f"discord.py called routes the fake lacks: {fake.unhandled}"
         assert not fake.errors, f"the fake failed on: {fake.errors}"
         assert not fake.throttled, f"requests went past Discord's rate limits: {fake.throttled[:5]}"
+        assert not fake.late_callbacks, f"interactions answered too late: {fake.late_callbacks}"
+        assert not fake.refused, f"requests Discord would refuse: {fake.refused[:3]}"
+        assert not fake.violations, f"answers Discord would not give: {fake.violations[:5]}"
 
 
 @contextlib.asynccontextmanager
 async def connected(client: discord.Client, token: str = TOKEN,
                     ready_timeout_s: float = READY_TIMEOUT_S) -> AsyncIterator[discord.Client]:
-    """Log in (setup_hook runs), connect and wait for READY; close the client and its task on exit."""
+    """Log in (setup_hook runs), connect and wait for READY; close the client and its task on exit.
+    The client reconnects (and resumes) after a dropped gateway, as the bot does in production."""
     await client.login(token)
-    task = asyncio.create_task(client.connect(reconnect=False), name="discord-connect")
+    task = asyncio.create_task(client.connect(reconnect=True), name="discord-connect")
     ready = asyncio.create_task(client.wait_until_ready(), name="discord-ready")
     try:
         done, _ = await asyncio.wait({task, ready}, timeout=ready_timeout_s,

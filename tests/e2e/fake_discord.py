@@ -10,19 +10,22 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
+from tests.e2e.discord_contract import (
+    Contract,
+    error_tree,
+    invalid_form_body,
+    malformed_body_error,
+    message_problems,
+)
 from tests.e2e.fake_limits import RateLimiter
-
-if TYPE_CHECKING:
-    from tests.e2e.discord_contract import Contract
 
 Json = dict[str, Any]
 Handler = Callable[["Recorded", Mapping[str, str]], web.Response]
@@ -53,7 +56,6 @@ EVERYONE_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | USE
 BOT_PERMISSIONS = EVERYONE_PERMISSIONS | EMBED_LINKS | ATTACH_FILES
 MODERATOR_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_CHANNELS
 
-COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +110,6 @@ def _major(params: Mapping[str, str]) -> str:
     return ""
 
 
-def malformed_body_error() -> Json:
-    """Discord's answer to a body that is not JSON."""
-    return {"code": 50109, "message": "The request body contains invalid JSON."}
-
-
 def _error(status: int, code: int, message: str, errors: Json | None = None) -> web.Response:
     return _json({"code": code, "message": message, **({"errors": errors} if errors else {})}, status)
 
@@ -123,7 +120,8 @@ def _invalid_form(errors: Json) -> web.Response:
 
 def user_payload(user_id: int, name: str, *, bot: bool = False) -> Json:
     return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
-            "avatar": None, "bot": bot, "system": False, "flags": 0, "public_flags": 0}
+            "avatar": None, "bot": bot, "system": False, "flags": 0, "public_flags": 0,
+            "primary_guild": None}
 
 
 def member_payload(user_id: int, permissions: int, roles: Sequence[int] = ()) -> Json:
@@ -139,16 +137,32 @@ def channel_payload(channel_id: int, guild_id: int) -> Json:
             "rate_limit_per_user": 0, "last_message_id": None, "flags": 0}
 
 
+def embed_payload(embed: Json) -> Json:
+    """An embed as Discord returns it: typed "rich", nulls dropped, fields' `inline` filled."""
+    out = {k: v for k, v in embed.items() if v is not None}
+    if "fields" in out:
+        out["fields"] = [{"inline": False, **{k: v for k, v in f.items() if v is not None}}
+                         for f in out["fields"]]
+    return {**out, "type": embed.get("type") or "rich"}
+
+
 def message_payload(message_id: int, channel_id: int, body: Json, *, kind: int = 0,
                     flags: int = 0, webhook_id: int | None = None) -> Json:
-    """The message Discord answers with; `allowed_mentions` is what the bot sent (a fake-only key)."""
+    """A message as the fake keeps it; `allowed_mentions` is what the bot sent, kept for the
+    tests and left out of answers (`public`)."""
     return {"id": str(message_id), "channel_id": str(channel_id), "type": kind,
             "author": user_payload(BOT_ID, "digest-bot", bot=True), "content": body.get("content") or "",
-            "embeds": body.get("embeds") or [], "components": body.get("components") or [],
+            "embeds": [embed_payload(e) for e in body.get("embeds") or []],
+            "components": body.get("components") or [],
             "attachments": [], "allowed_mentions": body.get("allowed_mentions"), "flags": flags,
             "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": bool(body.get("tts")),
             "mention_everyone": False, "mentions": [], "mention_roles": [], "pinned": False,
             **({"webhook_id": str(webhook_id), "application_id": str(webhook_id)} if webhook_id else {})}
+
+
+def public(message: Json) -> Json:
+    """A message as Discord answers with it."""
+    return {k: v for k, v in message.items() if k != "allowed_mentions"}
 
 
 def stored_command(cmd: Json, command_id: str, guild_id: str | None) -> Json:
@@ -186,43 +200,6 @@ def _nest(options: list[Json], subcommand: str | None) -> list[Json]:
     return options
 
 
-def _embed_chars(embed: Json) -> int:
-    fields = embed.get("fields") or []
-    return (len(embed.get("title") or "") + len(embed.get("description") or "")
-            + sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
-            + len((embed.get("footer") or {}).get("text") or "")
-            + len((embed.get("author") or {}).get("name") or ""))
-
-
-def message_problem(body: Json) -> str | None:
-    """Why Discord would reject this message body (400 Invalid Form Body), or None."""
-    embeds = body.get("embeds") or []
-    if len(body.get("content") or "") > 2000:
-        return "content: must be 2000 or fewer in length"
-    if len(embeds) > 10:
-        return "embeds: must be 10 or fewer in length"
-    for embed in embeds:
-        if len(embed.get("title") or "") > 256 or len(embed.get("description") or "") > 4096:
-            return "embeds: title over 256 or description over 4096 characters"
-        if len(embed.get("fields") or []) > 25:
-            return "embeds: more than 25 fields"
-    if sum(_embed_chars(e) for e in embeds) > 6000:
-        return "embeds: more than 6000 characters in total"
-    return None
-
-
-def command_problem(command: Json) -> str | None:
-    """Why Discord would reject this application command (400 Invalid Form Body), or None."""
-    if not COMMAND_NAME.match(command.get("name", "")):
-        return f"name {command.get('name')!r} is invalid"
-    if command.get("type", 1) == 1 and not 1 <= len(command.get("description", "")) <= 100:
-        return f"{command['name']}: description must be 1 to 100 characters"
-    options = command.get("options") or []
-    if len(options) > 25:
-        return f"{command['name']}: more than 25 options"
-    return next((p for p in map(command_problem, options) if p), None)
-
-
 # -- the fake ---------------------------------------------------------------------------------
 
 class _GatewaySession:
@@ -254,10 +231,14 @@ class _GatewaySession:
         if self.ws is None or self.ws.closed:
             return  # dropped: a dispatch waits in `sent` for the RESUME
         text = json.dumps(payload)
-        if self._zlib is None:
-            await self.ws.send_str(text)
-        else:
-            await self.ws.send_bytes(self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
+        try:
+            if self._zlib is None:
+                await self.ws.send_str(text)
+            else:
+                await self.ws.send_bytes(self._zlib.compress(text.encode())
+                                         + self._zlib.flush(zlib.Z_SYNC_FLUSH))
+        except ConnectionResetError:
+            self.ws = None  # cut off: the frame waits in `sent` for the RESUME
 
     async def dispatch(self, event: str, data: Json) -> None:
         self.sequence += 1
@@ -282,10 +263,12 @@ class _Connection:
     query: dict[str, str]
     transport: asyncio.BaseTransport | None = None
     session: _GatewaySession | None = None
+    dropped: bool = False  # the fake closed it; the client's reply to that close ends nothing
     last_heartbeat: float = field(default_factory=time.monotonic)
 
 
 NONCE_WINDOW_S = 300.0
+CALLBACK_DEADLINE_S = 3.0
 TOKEN_LIFETIME_S = 15 * 60
 # The callback types Discord allows per interaction type (ping, command, component,
 # autocomplete, modal submit).
@@ -304,7 +287,8 @@ class FakeDiscord:
     def __init__(self, guilds: Mapping[int, Sequence[int]] | None = None, *, token: str | None = None,
                  bot_permissions: int = BOT_PERMISSIONS, contract: Contract | None = None,
                  rate_limits: RateLimiter | None = None, latency_s: float = 0.0,
-                 heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS) -> None:
+                 heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
+                 callback_deadline_s: float | None = CALLBACK_DEADLINE_S) -> None:
         self.guilds = {g: list(chans) for g, chans in (guilds or {}).items()}
         self.token = token
         self.contract = contract  # None: no checks against Discord's OpenAPI description
@@ -325,7 +309,9 @@ class FakeDiscord:
         self.fail_messages_after: int | None = None  # channel posts beyond this many fail
         self._nonces: dict[tuple[int, str], tuple[Json, float]] = {}  # nonce -> (message, when)
         self.fail_messages_status = 400  # 500/502/504 would make discord.py retry with sleeps
-        self.callback_deadline_s: float | None = 3.0  # Discord forgets an unanswered interaction
+        # Discord forgets an interaction not answered this long after it was pushed.
+        self.callback_deadline_s = callback_deadline_s
+        self.late_callbacks: list[tuple[str, float]] = []  # (interaction id, seconds after push)
         self.posted: list[Json] = []  # channel messages, in order, edits applied
         self.pushed_at: dict[str, float] = {}  # interaction id -> perf_counter() when pushed
         self.interactions: dict[str, Json] = {}
@@ -519,8 +505,7 @@ class FakeDiscord:
             if self.contract is not None and not scripted and handler != self._unknown:
                 problems = self.contract.check_response(record.method, record.path, response.status,
                                                         _decoded(response), response.headers)
-                self.violations += [f"{record.method} {record.path} -> {response.status}: {p}"
-                                    for p in problems]
+                self.violations += problems
             if self.latency_s:
                 await asyncio.sleep(self.latency_s)
             return response
@@ -529,10 +514,6 @@ class FakeDiscord:
     def _respond(self, record: Recorded, request: web.Request, handler: Handler, auth: bool,
                  template: str) -> tuple[web.Response, bool]:
         """The answer, and whether it was scripted by the test."""
-        if record.malformed:
-            return _json(malformed_body_error(), 400), False
-        if auth and self.token and request.headers.get("Authorization") != f"Bot {self.token}":
-            return _error(401, 0, "401: Unauthorized"), False
         for fault in self._faults:
             if fault.method in ("*", record.method) and record.path.startswith(fault.path_prefix):
                 if fault.times is not None:
@@ -547,7 +528,11 @@ class FakeDiscord:
         if not decision.allowed:
             self.throttled.append(record)
             return _json(decision.body, 429, decision.headers), False
-        if self.contract is not None and (
+        if record.malformed:
+            response = _json(malformed_body_error(), 400)
+        elif auth and self.token and request.headers.get("Authorization") != f"Bot {self.token}":
+            response = _error(401, 0, "401: Unauthorized")
+        elif self.contract is not None and (
                 refusal := self.contract.check_request(record.method, record.path, record.body)):
             self.refused.append((record, refusal))
             response = _json(refusal, 400)
@@ -592,14 +577,19 @@ class FakeDiscord:
         return _error(404, 0, f"the fake Discord has no route {record.method} {record.path}")
 
     def _me(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
-        return _json({**user_payload(BOT_ID, "digest-bot", bot=True), "verified": True, "mfa_enabled": False})
+        return _json({**user_payload(BOT_ID, "digest-bot", bot=True), "verified": True, "mfa_enabled": False,
+                      "locale": "en-US"})
 
     def _application(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
         return _json({"id": str(APP_ID), "name": "digest-bot", "icon": None, "description": "",
                       "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
                       "owner": user_payload(OWNER_ID, "owner"), "flags": 0, "team": None,
-                      "interactions_endpoint_url": None, "summary": "", "rpc_origins": [],
-                      "bot": user_payload(BOT_ID, "digest-bot", bot=True)})
+                      "interactions_endpoint_url": None, "rpc_origins": [],
+                      "bot": user_payload(BOT_ID, "digest-bot", bot=True), "type": None,
+                      "flags_new": "0", "redirect_uris": [], "role_connections_verification_url": None,
+                      "approximate_guild_count": len(self.guilds), "approximate_user_install_count": 0,
+                      "approximate_user_authorization_count": 0, "explicit_content_filter": 0,
+                      "eligible_oauth2_scopes": ["bot", "applications.commands"]})
 
     def _gateway_info(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
         return _json({"url": self.gateway_url, "shards": 1,
@@ -609,9 +599,6 @@ class FakeDiscord:
     def _commands(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
         scope = f"guild:{params['guild']}" if "guild" in params else "global"
         if record.method == "PUT":
-            problem = next((p for p in map(command_problem, record.body) if p), None)
-            if problem:
-                return _error(400, 50035, "Invalid Form Body", {"detail": problem})
             known = {(c["name"], c["type"]): c["id"] for c in self.commands.get(scope, [])}
             self.commands[scope] = [
                 stored_command(cmd, known.get((cmd["name"], cmd.get("type", 1))) or str(next(self._ids)),
@@ -624,8 +611,10 @@ class FakeDiscord:
     def _callback(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
         interaction_id, body = params["id"], record.body or {}
         interaction = self.interactions.get(interaction_id)
-        late = self.callback_deadline_s is not None and interaction is not None and \
-            record.at - self.pushed_at[interaction_id] > self.callback_deadline_s
+        after = record.at - self.pushed_at[interaction_id] if interaction is not None else 0.0
+        late = self.callback_deadline_s is not None and after > self.callback_deadline_s
+        if late:
+            self.late_callbacks.append((interaction_id, after))
         if interaction is None or interaction["token"] != params["token"] or late:
             return _error(404, 10062, "Unknown interaction")
         if interaction_id in self._acknowledged:
@@ -636,10 +625,6 @@ class FakeDiscord:
                 "message": f"Callback type {body.get('type')} is not valid for an interaction of "
                            f"type {interaction['type']}."}]}})
         data = body.get("data") or {}
-        if body["type"] == 8 and len(data.get("choices") or []) > 25:
-            return _error(400, 50035, "Invalid Form Body", {"choices": "must be 25 or fewer"})
-        if body["type"] == 4 and (problem := message_problem(data)):
-            return _error(400, 50035, "Invalid Form Body", {"detail": problem})
         self._acknowledged.add(interaction_id)
         flags = data.get("flags") or 0
         message = None
@@ -649,10 +634,12 @@ class FakeDiscord:
             self._originals[interaction["token"]] = self._webhook_messages[message["id"]] = message
         return _json({
             "interaction": {"id": interaction_id, "type": interaction["type"],
-                            "response_message_id": message and message["id"],
+                            **({"response_message_id": message["id"]} if message else {}),
                             "response_message_loading": body["type"] == 5,
                             "response_message_ephemeral": bool(flags & EPHEMERAL)},
-            "resource": {"type": body["type"], **({"message": message} if message else {})},
+            # Discord describes the created message for an immediate answer only.
+            **({"resource": {"type": body["type"], "message": public(message)}}
+               if message and body["type"] == 4 else {}),
         })
 
     def _interaction_for(self, token: str) -> Json | None:
@@ -672,19 +659,17 @@ class FakeDiscord:
         if self._expired(interaction):
             return _error(401, 50027, "Invalid Webhook Token")
         body = record.body or {}
-        if problem := message_problem(body):
-            return _error(400, 50035, "Invalid Form Body", {"detail": problem})
         original = self._originals.get(params["token"])
         if original is not None and original["flags"] & LOADING:
             # As Discord does: the first followup after a deferred response resolves its "thinking"
             # message, which keeps the ephemerality chosen at defer time whatever `flags` says.
             self._fill(original, body)
             original["flags"] &= ~LOADING
-            return _json(original)
+            return _json(public(original))
         message = message_payload(next(self._ids), int(interaction["channel_id"]), body, kind=20,
                                   flags=body.get("flags") or 0, webhook_id=APP_ID)
         self._webhook_messages[message["id"]] = message
-        return _json(message)
+        return _json(public(message))
 
     def _webhook_message(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
         token, message_id = params["token"], params["message"]
@@ -706,25 +691,26 @@ class FakeDiscord:
 
     def _message_call(self, record: Recorded, message: Json, delete: Callable[[], object]) -> web.Response:
         if record.method == "GET":
-            return _json(message)
+            return _json(public(message))
         if record.method == "DELETE":
             delete()
             return web.Response(status=204)
         if record.method != "PATCH":
             return self._unknown(record, {})
         body = record.body or {}
-        if problem := message_problem({**message, **body}):
-            return _error(400, 50035, "Invalid Form Body", {"detail": problem})
+        if problems := message_problems({**message, **body}):  # the message as it would become
+            return _json(invalid_form_body(error_tree(problems)), 400)
         self._fill(message, body)
         message["flags"] = (message["flags"] & ~LOADING) | (body.get("flags") or 0)
         message["edited_timestamp"] = TIMESTAMP
-        return _json(message)
+        return _json(public(message))
 
     @staticmethod
     def _fill(message: Json, body: Json) -> None:
         for key in ("content", "embeds", "components", "allowed_mentions"):
             if key in body:
                 message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        message["embeds"] = [embed_payload(e) for e in message["embeds"]]
 
     def _channel_error(self, channel_id: int) -> web.Response | None:
         status = self.channel_errors.get(channel_id)
@@ -749,21 +735,22 @@ class FakeDiscord:
         if error := self._channel_error(channel_id):
             return error
         if self.fail_messages_after is not None and len(self.posted) >= self.fail_messages_after:
+            if self.fail_messages_status == 429:  # as a proxy in front of Discord would: no `Via`
+                return _json({"message": "You are being rate limited.", "retry_after": 60.0,
+                              "global": False, "code": 0}, 429, {"Retry-After": "60"})
             return _error(self.fail_messages_status, 0, "simulated crash: no more messages")
         body = record.body or {}
         if not (body.get("content") or body.get("embeds") or record.files):
             return _error(400, 50006, "Cannot send an empty message")
-        if problem := message_problem(body):
-            return _error(400, 50035, "Invalid Form Body", {"detail": problem})
         nonce = body.get("nonce") if body.get("enforce_nonce") else None
         earlier = self._nonces.get((channel_id, str(nonce))) if nonce is not None else None
         if earlier is not None and time.monotonic() - earlier[1] < NONCE_WINDOW_S:
-            return _json(earlier[0])  # Discord answers with the first message, not a second
+            return _json(public(earlier[0]))  # Discord answers with the first message, not a second
         message = message_payload(next(self._ids), channel_id, body, flags=body.get("flags") or 0)
         self.posted.append(message)
         if nonce is not None:
             self._nonces[(channel_id, str(nonce))] = (message, time.monotonic())
-        return _json(message)
+        return _json(public(message))
 
     def _channel_message(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
         channel_id = int(params["channel"])
@@ -801,7 +788,8 @@ class FakeDiscord:
             session = connection.session
             if session is not None and session.ws is ws:
                 session.ws = None
-                if ws.close_code in (1000, 1001):  # a clean close ends the session (Discord's rule)
+                if ws.close_code in (1000, 1001) and not connection.dropped:
+                    # A client closing cleanly ends its session (Discord's rule).
                     self._sessions.pop(session.session_id, None)
         return ws
 
@@ -908,6 +896,7 @@ class FakeDiscord:
         """Op 7 RECONNECT to every connected session: the client should reconnect and RESUME."""
         for connection in list(self._connections):
             if connection.session is not None:
+                connection.dropped = True
                 await connection.ws.send_str(json.dumps({"op": 7, "d": None}))
 
     async def drop_gateway(self, *, code: int = 4000, abort: bool = False) -> int:
@@ -915,6 +904,7 @@ class FakeDiscord:
         `abort`); sessions stay resumable and keep what is dispatched meanwhile. How many."""
         dropped = list(self._connections)
         for connection in dropped:
+            connection.dropped = True
             if abort and isinstance(connection.transport, asyncio.Transport):
                 connection.transport.abort()
             else:

@@ -71,15 +71,6 @@ class RateLimiter:
     def check(self, route: str, major: str, *, global_exempt: bool = False) -> Decision:
         """Count one request on `route` ("METHOD /template") for the major parameter `major`."""
         now = self.clock()
-        if not global_exempt and self.global_per_s is not None:
-            while self._recent and self._recent[0] <= now - 1.0:
-                self._recent.popleft()
-            if len(self._recent) >= self.global_per_s:
-                retry = self._recent[0] + 1.0 - now
-                return Decision(False, {**_retry_headers(retry), "X-RateLimit-Global": "true",
-                                        "X-RateLimit-Scope": "global"},
-                                _body(retry, is_global=True), is_global=True)
-            self._recent.append(now)
         limit = self.routes.get(route, self.default)
         window = self._windows.setdefault((route, major), _Window())
         if now >= window.resets_at:
@@ -87,16 +78,25 @@ class RateLimiter:
         reset_after = window.resets_at - now
         headers = {
             "X-RateLimit-Limit": str(limit.count),
-            "X-RateLimit-Remaining": str(max(0, limit.count - window.used - 1)),
+            "X-RateLimit-Remaining": str(max(0, limit.count - window.used)),
             "X-RateLimit-Reset": f"{self.wall() + reset_after:.3f}",
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Bucket": _bucket_hash(route),
         }
+        if not global_exempt and self.global_per_s is not None:
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) >= self.global_per_s:
+                retry = self._recent[0] + 1.0 - now
+                return Decision(False, {**headers, **_retry_headers(retry), "X-RateLimit-Global": "true",
+                                        "X-RateLimit-Scope": "global"},
+                                _body(retry, is_global=True), is_global=True)
+            self._recent.append(now)
         if window.used >= limit.count:
-            headers["X-RateLimit-Remaining"] = "0"
             return Decision(False, {**headers, **_retry_headers(reset_after),
                                     "X-RateLimit-Scope": "user"}, _body(reset_after, is_global=False))
         window.used += 1
+        headers["X-RateLimit-Remaining"] = str(limit.count - window.used)
         return Decision(True, headers)
 
 

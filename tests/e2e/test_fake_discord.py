@@ -218,6 +218,8 @@ async def test_late_or_repeated_callbacks_are_refused(bot: TinyBot, fake_discord
     error = await asyncio.wait_for(bot.command_errors.get(), 5)
     assert isinstance(error, app_commands.CommandInvokeError)
     assert isinstance(error.original, discord.NotFound) and error.original.code == 10062
+    assert [i for i, _ in fake_discord.late_callbacks] == [iid]
+    fake_discord.late_callbacks.clear()  # seen, and meant
 
     fake_discord.callback_deadline_s = 3.0
     iid = await fake_discord.slash_command("ping")
@@ -227,6 +229,46 @@ async def test_late_or_repeated_callbacks_are_refused(bot: TinyBot, fake_discord
     async with aiohttp.ClientSession() as session, \
             session.post(url, json={"type": 4, "data": {"content": "again"}}) as again:  # a second answer
         assert (again.status, (await again.json())["code"]) == (400, 40060)
+
+
+async def test_callback_types_must_fit_the_interaction(bot: TinyBot, fake_discord: FakeDiscord) -> None:
+    """An autocomplete result (8) to a slash command, or a message (4) to an autocomplete, is
+    refused as Discord refuses it; the interaction stays open for a valid answer."""
+    iid = await fake_discord.slash_command("not-a-command")  # the bot leaves it unanswered
+    await asyncio.wait_for(bot.command_errors.get(), 5)
+    token = fake_discord.interactions[iid]["token"]
+    url = f"{fake_discord.api_base}/interactions/{iid}/{token}/callback"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json={"type": 8, "data": {"choices": []}}) as wrong:
+            refused = await wrong.json()
+        assert wrong.status == 400 and refused["code"] == 50035
+        assert refused["errors"]["type"]["_errors"][0]["code"] == "INTERACTION_RESPONSE_TYPE_INVALID"
+        async with session.post(url, json={"type": 4, "data": {"content": "fine"}}) as right:
+            assert right.status == 200
+
+        # An autocomplete the bot does not know of goes unanswered; a message is no answer to it.
+        iid = await fake_discord.autocomplete("not-a-command", "name", "qu")
+        token = fake_discord.interactions[iid]["token"]
+        url = f"{fake_discord.api_base}/interactions/{iid}/{token}/callback"
+        async with session.post(url, json={"type": 4, "data": {"content": "no"}}) as wrong:
+            assert wrong.status == 400
+        async with session.post(url, json={"type": 8, "data": {"choices": []}}) as right:
+            assert right.status == 200
+
+
+async def test_followups_need_a_token_younger_than_15_minutes(bot: TinyBot, fake_discord: FakeDiscord) -> None:
+    iid = await fake_discord.slash_command("slow")
+    await fake_discord.answer(iid)  # deferred, then followed up in time
+    token = fake_discord.interactions[iid]["token"]
+    url = f"{fake_discord.api_base}/webhooks/{APP_ID}/{token}"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json={"content": "a quarter of an hour on"}) as fresh:
+            assert fresh.status == 200
+        fake_discord.age_interaction(iid, 16 * 60)
+        async with session.post(url, json={"content": "too late"}) as stale:
+            assert (stale.status, (await stale.json())["code"]) == (401, 50027)
+        async with session.patch(f"{url}/messages/@original", json={"content": "edit"}) as edit:
+            assert edit.status == 401
 
 
 async def test_first_followup_after_a_defer_resolves_the_thinking_message(
@@ -252,3 +294,86 @@ async def test_first_followup_after_a_defer_resolves_the_thinking_message(
         assert fake_discord.original_response(iid) is None
         fresh = await post(webhook, {"content": "only for you", "flags": EPHEMERAL})
         assert fresh["id"] != original["id"] and fresh["flags"] == EPHEMERAL
+
+
+def _at(errors: dict, path: tuple[str, ...]) -> list[dict]:  # type: ignore[type-arg]
+    for key in path:
+        errors = errors[key]
+    return errors["_errors"]  # type: ignore[no-any-return]
+
+
+def _command(**option_fields: object) -> dict:  # type: ignore[type-arg]
+    option = {"type": 3, "name": "topic", "description": "A topic", **option_fields}
+    return {"name": "digest", "description": "Show the digest", "type": 1, "options": [option]}
+
+
+BAD_REQUESTS = [  # (what, method, path, body, where Discord says the error is)
+    ("field name of 257", "POST", "/channels/{channel}/messages",
+     {"embeds": [{"title": "t", "fields": [{"name": "n" * 257, "value": "v"}]}]},
+     ("embeds", "0", "fields", "0", "name")),
+    ("field value of 1,025", "POST", "/channels/{channel}/messages",
+     {"embeds": [{"title": "t", "fields": [{"name": "n", "value": "v" * 1025}]}]},
+     ("embeds", "0", "fields", "0", "value")),
+    ("empty field name", "POST", "/channels/{channel}/messages",
+     {"embeds": [{"title": "t", "fields": [{"name": "", "value": "v"}]}]},
+     ("embeds", "0", "fields", "0", "name")),
+    ("footer of 2,049", "POST", "/channels/{channel}/messages",
+     {"embeds": [{"title": "t", "footer": {"text": "f" * 2049}}]}, ("embeds", "0", "footer", "text")),
+    ("author name of 257", "POST", "/channels/{channel}/messages",
+     {"embeds": [{"title": "t", "author": {"name": "a" * 257}}]}, ("embeds", "0", "author", "name")),
+    ("content of 2,001", "POST", "/channels/{channel}/messages", {"content": "c" * 2001}, ("content",)),
+    ("bogus mention kind", "POST", "/channels/{channel}/messages",
+     {"content": "hi", "allowed_mentions": {"parse": ["bogus"]}}, ("allowed_mentions", "parse", "0")),
+    ("callback type 99", "POST", "/interactions/1/tok/callback", {"type": 99}, ("type",)),
+    ("autocomplete choice of 101", "POST", "/interactions/1/tok/callback",
+     {"type": 8, "data": {"choices": [{"name": "x" * 101, "value": "x"}]}},
+     ("data", "choices", "0", "name")),
+    ("26 autocomplete choices", "POST", "/interactions/1/tok/callback",
+     {"type": 8, "data": {"choices": [{"name": f"c{n}", "value": f"c{n}"} for n in range(26)]}},
+     ("data", "choices")),
+    ("option description of 101", "PUT", f"/applications/{APP_ID}/commands",
+     [_command(description="d" * 101)], ("0", "options", "0", "description")),
+    ("duplicate option names", "PUT", f"/applications/{APP_ID}/commands",
+     [{**_command(), "options": [_command()["options"][0]] * 2}], ("0", "options", "1", "name")),
+    ("required option after an optional one", "PUT", f"/applications/{APP_ID}/commands",
+     [{**_command(), "options": [{**_command()["options"][0], "name": "a"},
+                                 {**_command()["options"][0], "name": "b", "required": True}]}],
+     ("0", "options", "1", "required")),
+    ("upper-case command name", "PUT", f"/applications/{APP_ID}/commands",
+     [{**_command(), "name": "Digest"}], ("0", "name")),
+]
+
+
+@pytest.mark.parametrize(("what", "method", "path", "body", "where"), BAD_REQUESTS,
+                         ids=[case[0] for case in BAD_REQUESTS])
+async def test_requests_discord_refuses_get_its_nested_400(
+        bot: TinyBot, fake_discord: FakeDiscord, what: str, method: str, path: str, body: object,
+        where: tuple[str, ...]) -> None:
+    url = fake_discord.api_base + path.format(channel=CHANNELS[0])
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as session, \
+            session.request(method, url, json=body) as response:
+        answer = await response.json()
+    assert response.status == 400, what
+    assert (answer["code"], answer["message"]) == (50035, "Invalid Form Body")
+    assert _at(answer["errors"], where)[0]["code"].isupper(), answer
+    assert len(fake_discord.refused) == 1 and fake_discord.messages(CHANNELS[0]) == []
+    fake_discord.refused.clear()  # refused on purpose
+
+
+@pytest.mark.parametrize("name", ["नमस्ते", "สวัสดี", "résumé", "digest_2"])
+async def test_command_names_in_other_scripts_are_accepted(bot: TinyBot, fake_discord: FakeDiscord,
+                                                           name: str) -> None:
+    url = f"{fake_discord.api_base}/applications/{APP_ID}/guilds/{GUILD}/commands"
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as session, \
+            session.put(url, json=[{**_command(), "name": name}]) as response:
+        assert response.status == 200, await response.text()
+    assert [c["name"] for c in fake_discord.commands[f"guild:{GUILD}"]] == [name]
+
+
+async def test_a_body_that_is_not_json_gets_400_50109(bot: TinyBot, fake_discord: FakeDiscord) -> None:
+    url = f"{fake_discord.api_base}/channels/{CHANNELS[0]}/messages"
+    headers = {"Authorization": f"Bot {TOKEN}", "Content-Type": "application/json"}
+    async with aiohttp.ClientSession(headers=headers) as session, \
+            session.post(url, data=b'{"content": "unterminated') as response:
+        assert response.status == 400
+        assert await response.json() == {"code": 50109, "message": "The request body contains invalid JSON."}

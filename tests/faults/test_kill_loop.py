@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.discord_contract import Contract
 from tests.e2e.fake_discord import TOKEN, FakeDiscord
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,12 +93,12 @@ async def _child(state: Path, fake: FakeDiscord) -> asyncio.subprocess.Process:
 
 @pytest.mark.slow
 async def test_thirty_kills_mid_slot_lose_nothing_and_post_nothing_twice(
-        tmp_path: Path, fixtures_dir: Path) -> None:
+        tmp_path: Path, fixtures_dir: Path, discord_contract: Contract) -> None:
     state = tmp_path / "state.json"
     expected = _prepare(state, fixtures_dir)
     rng = random.Random(SEED)
     kills = 0
-    async with FakeDiscord({GUILD: CHANNELS}, token=TOKEN) as fake:
+    async with FakeDiscord({GUILD: CHANNELS}, token=TOKEN, contract=discord_contract) as fake:
         while kills < KILLS:
             before = len(fake.posted)
             child = await _child(state, fake)
@@ -122,5 +123,6 @@ async def test_thirty_kills_mid_slot_lose_nothing_and_post_nothing_twice(
           f"{missing} missing, {len(fake.throttled)} answered 429 (a restarted bot does not know "
           f"its channels' buckets yet)")
     assert kills >= KILLS
+    assert not fake.refused and not fake.violations and not fake.errors
     assert duplicates == 0 and missing == 0, err.decode()[-3000:]
     assert all(posted[c] == ids for c, ids in expected.items())  # in order, each once
