@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator, Sequence
@@ -58,21 +59,14 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
             feeds = ArxivClient(session, client_settings or ClientSettings())
             lookups = ArxivClient(session, client_settings or ClientSettings())
             service = DigestService(store, profiles, lookups, clock)
-            scheduler = AsyncIOScheduler(timezone=dt.UTC)
-            holder: list[DailyCycle] = []
-
-            async def on_setup(bot: DigestBot) -> None:
-                if start_jobs:
-                    rebuild_jobs(scheduler, holder[0])
-                    scheduler.start()
-                    bot.start_of_day = asyncio.get_running_loop().create_task(_start_of_day(bot, holder[0]))
-
-            bot = DigestBot(service, dev_guild_id=settings.dev_guild_id, on_setup=on_setup,
-                            on_subscriptions_changed=lambda sub: _changed(scheduler, holder, sub),
+            bot = DigestBot(service, dev_guild_id=settings.dev_guild_id,
                             **client_options)  # type: ignore[arg-type]
             cycle = DailyCycle(service, feeds, bot.send_digest_message, clock, grace=settings.grace)
+            scheduler = AsyncIOScheduler(timezone=dt.UTC)
+            service.on_change = functools.partial(_changed, scheduler, cycle)
             bot.failing = cycle.failing
-            holder.append(cycle)
+            if start_jobs:
+                bot.on_setup = functools.partial(_start_jobs, bot, scheduler, cycle)
             try:
                 yield Runtime(store, service, cycle, scheduler, bot)
             finally:
@@ -84,12 +78,18 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
         store.close()
 
 
-def _changed(scheduler: AsyncIOScheduler, holder: list[DailyCycle],
-             sub: Subscription | None) -> None:
+async def _start_jobs(bot: DigestBot, scheduler: AsyncIOScheduler, cycle: DailyCycle) -> None:
+    """Once the commands are synced: one job per posting slot, then the start-of-day pass."""
+    rebuild_jobs(scheduler, cycle)
+    scheduler.start()
+    bot.start_of_day = asyncio.get_running_loop().create_task(_start_of_day(bot, cycle))
+
+
+def _changed(scheduler: AsyncIOScheduler, cycle: DailyCycle, sub: Subscription | None) -> None:
     """A command changed subscriptions: a new or moved one needs its slot's job; a job left
     with nobody to post for does nothing and goes at the day's tidy-up."""
     if scheduler.running and sub is not None and sub.enabled:
-        ensure_slot(scheduler, holder[0], sub.timezone, sub.post_time.hour, sub.post_time.minute)
+        ensure_slot(scheduler, cycle, sub.timezone, sub.post_time.hour, sub.post_time.minute)
 
 
 async def _start_of_day(bot: DigestBot, cycle: DailyCycle) -> None:

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from digest.errors import UserError
+
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -31,7 +33,7 @@ USER_AGENT = f"arxiv-digest/{_package_version()} (+https://github.com/arxiv-dige
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class ArxivUnavailableError(Exception):
+class ArxivUnavailableError(UserError):
     """arXiv could not be reached, or kept failing until the retries ran out."""
 
     def __init__(self, url: str, cause: str, attempts: int) -> None:

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digest.errors import UserError
 
-class ConfigError(Exception):
+
+class ConfigError(UserError):
     """The environment does not configure a runnable bot."""
 
 

@@ -1,7 +1,7 @@
 """The bot's use cases, free of Discord: subscriptions, profiles, paper look-ups and previews.
 
-Discord commands and scheduled jobs call these; they raise `UserError`s whose text is shown to
-the user as it is.
+Discord commands and scheduled jobs call these. Problems with a request are `UserError`s (the
+core's one error type) whose text is shown to the user as it is.
 """
 
 from __future__ import annotations
@@ -17,18 +17,20 @@ from typing import Protocol
 from bot.arxiv_client import ArxivUnavailableError
 from bot.sources import shipped_categories
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
-from digest.catalog import UnknownProfileError, find_profile
-from digest.categories import CategoryError, in_categories, parse_categories
-from digest.custom import CustomProfileError, profile_from_keywords, profile_from_papers
+from digest.catalog import find_profile
+from digest.categories import in_categories, parse_categories
+from digest.custom import profile_from_keywords, profile_from_papers
+from digest.errors import UserError
 from digest.feed import FeedError, parse_api, select_papers
 from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
 from digest.rank import DayScores, RankIndex, build_index, score_day, score_paper
-from digest.schedule import ScheduleError, next_post_at, parse_post_time, parse_timezone
+from digest.schedule import next_post_at, parse_post_time, parse_timezone
 from storage import Store
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
+OnChange = Callable[[Subscription | None], None]
 DEFAULT_CATEGORIES = ("cs.LG", "stat.ML", "physics.comp-ph")
 PENDING_DAYS = 3
 MAX_CUSTOM_PROFILES = 25
@@ -37,10 +39,6 @@ MAX_KEYWORDS = 40
 MAX_PAPER_IDS = 50
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 10
 MAX_SUBSCRIPTIONS_PER_SERVER = 250
-
-
-class UserError(Exception):
-    """A problem with what the user asked for; its text is the reply."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +80,9 @@ class DigestService:
         self._index = build_index(self.learned)
         self._recent: dict[tuple[dt.date, int], _Recent] = {}
         self._scoring: dict[tuple[dt.date, int], asyncio.Future[_Recent]] = {}
+        # Told after every change to subscriptions (the saved one, or None for a removal), so
+        # that the scheduler can add a slot; the composition root sets it.
+        self.on_change: OnChange = lambda sub: None
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -91,11 +92,8 @@ class DigestService:
         return [*self.learned, *custom]
 
     def profile(self, guild_id: int | None, slug: str) -> Profile:
-        """One profile by slug, or a UserError naming the nearest slugs."""
-        try:
-            return find_profile(self.profiles_for(guild_id), slug)
-        except UnknownProfileError as exc:
-            raise UserError(str(exc)) from None
+        """One profile by slug, or an error naming the nearest slugs."""
+        return find_profile(self.profiles_for(guild_id), slug)
 
     async def create_profile(self, guild_id: int, name: str, spec: str) -> Profile:
         """A guild-custom profile from comma-separated keywords or arXiv ids."""
@@ -119,14 +117,11 @@ class DigestService:
             raise UserError(f"Give at most {MAX_KEYWORDS} keywords (you gave {len(items)}).")
         if ids is not None and len(ids) > MAX_PAPER_IDS:
             raise UserError(f"Give at most {MAX_PAPER_IDS} arXiv ids (you gave {len(ids)}).")
-        try:
-            if ids is not None:
-                papers = await self.lookup_many(ids)
-                profile = profile_from_papers(slug, name, papers, guild_id)
-            else:
-                profile = profile_from_keywords(slug, name, items, guild_id)
-        except CustomProfileError as exc:
-            raise UserError(str(exc)) from None
+        if ids is not None:
+            papers = await self.lookup_many(ids)
+            profile = profile_from_papers(slug, name, papers, guild_id)
+        else:
+            profile = profile_from_keywords(slug, name, items, guild_id)
         self.store.save_profile(profile)
         self.store.flush()
         return profile
@@ -139,6 +134,7 @@ class DigestService:
             if sub.profile_slug == slug:
                 self.store.unsubscribe(sub.guild_id, sub.channel_id, slug)
         self.store.flush()
+        self.on_change(None)
 
     # -- subscriptions --------------------------------------------------------------------
 
@@ -151,16 +147,14 @@ class DigestService:
         base = current or Subscription(req.guild_id, req.channel_id, profile.slug,
                                        categories=self.default_categories,
                                        timezone=self._guild_zone(req.guild_id))
-        try:
-            post_time = parse_post_time(req.time) if req.time else base.post_time
-            zone = str(parse_timezone(req.timezone)) if req.timezone else base.timezone
-        except ScheduleError as exc:
-            raise UserError(str(exc)) from None
+        post_time = parse_post_time(req.time) if req.time else base.post_time
+        zone = str(parse_timezone(req.timezone)) if req.timezone else base.timezone
         sub = replace(
             base, post_time=post_time, timezone=zone,
             min_score=_checked(req.min_score, base.min_score, 0.0, 10.0, "min_score"),
             max_papers=int(_checked(req.max_papers, base.max_papers, 1, 50, "max_papers")),
-            categories=self._categories(req.categories) if req.categories else base.categories,
+            categories=(parse_categories(req.categories, self.known_categories)
+                        if req.categories else base.categories),
             include_cross=_pick(req.include_cross, base.include_cross),
             include_replacements=_pick(req.include_replacements, base.include_replacements),
             nothing_today_note=_pick(req.nothing_today_note, base.nothing_today_note),
@@ -171,6 +165,7 @@ class DigestService:
         saved, created = self.store.subscribe(sub)
         self.store.clear_failures(saved.key)
         self.store.flush()
+        self.on_change(saved)
         return saved, created, next_post_at(saved, self.clock())
 
     def _check_room(self, guild_id: int, channel_id: int) -> None:
@@ -182,12 +177,6 @@ class DigestService:
         if len(in_server) >= MAX_SUBSCRIPTIONS_PER_SERVER:
             raise UserError(f"This server already has {MAX_SUBSCRIPTIONS_PER_SERVER} "
                             "subscriptions, the most one server may; /unsubscribe some first.")
-
-    def _categories(self, text: str) -> tuple[str, ...]:
-        try:
-            return parse_categories(text, self.known_categories)
-        except CategoryError as exc:
-            raise UserError(str(exc)) from None
 
     def _guild_zone(self, guild_id: int) -> str:
         """The zone a server chose last (its newest subscription's), so a new channel's digest
@@ -201,6 +190,7 @@ class DigestService:
         if not self.store.unsubscribe(guild_id, channel_id, slug):
             raise UserError(f"This channel is not subscribed to '{slug}'.")
         self.store.flush()
+        self.on_change(None)
 
     def subscriptions(self, guild_id: int, channel_id: int | None) -> list[Subscription]:
         """A channel's subscriptions, or the whole guild's."""
@@ -211,7 +201,7 @@ class DigestService:
     def cached_paper(self, text: str) -> Paper | None:
         """A paper the bot has already seen, without asking arXiv; kept in full from now on,
         since someone wanted it."""
-        arxiv_id, _ = self._parse_id(text)
+        arxiv_id, _ = parse_arxiv_id(text)
         found = self.store.get_paper(arxiv_id)
         if found is not None:
             self.store.mark_keep([arxiv_id])
@@ -219,7 +209,7 @@ class DigestService:
 
     async def lookup_paper(self, text: str) -> Paper:
         """A paper by id or URL: from the store if seen, else from the arXiv API."""
-        arxiv_id, _ = self._parse_id(text)
+        arxiv_id, _ = parse_arxiv_id(text)
         cached = self.cached_paper(arxiv_id)
         if cached is not None:
             return cached
@@ -264,15 +254,6 @@ class DigestService:
         by_slug = {p.slug: p for p in profiles}
         scored = [score_paper(by_slug[s.profile_slug], paper) for s in subs if s.profile_slug in by_slug]
         return sorted(scored, key=lambda s: (-s.score, s.profile_slug))
-
-    def _parse_id(self, text: str) -> tuple[str, int | None]:
-        try:
-            return parse_arxiv_id(text)
-        except BadArxivIdError:
-            raise UserError(
-                f"'{text}' is not an arXiv id. Try 2404.19756, arXiv:2404.19756v2, "
-                "hep-th/9901001 or an arxiv.org/abs/... link."
-            ) from None
 
     # -- digests --------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from bot.arxiv_client import ArxivClient, ClientSettings
 from digest.background import Background, background_from_json, background_from_papers
 from digest.categories import categories_from_text
 from digest.corpus import dedupe_papers, parse_corpus_text
+from digest.errors import UserError
 from digest.feed import parse_background_jsonl, parse_feed
 from digest.models import CorpusPaper, FeedBatch, Paper, Profile
 from digest.profile_json import profiles_from_json
@@ -29,7 +30,7 @@ PROFILES_ENV = "ARXIV_DIGEST_PROFILES"
 CORPUS_ENV = "ARXIV_DIGEST_CORPUS"
 
 
-class InputError(Exception):
+class InputError(UserError):
     """An input file or folder is missing or unreadable."""
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+from digest.errors import UserError
 
-class BadArxivIdError(ValueError):
+
+class BadArxivIdError(UserError):
     """Text that is not an arXiv identifier, or an id arXiv itself rejected."""
 
 

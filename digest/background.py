@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from digest.errors import UserError
 from digest.models import Paper
 from digest.text import ngrams
 
@@ -23,7 +24,7 @@ GENERAL_RATE = 0.25  # ... at least this fraction as often as the archive that u
 JSON_VERSION = 2
 
 
-class BackgroundDataError(ValueError):
+class BackgroundDataError(UserError):
     """A background statistics document that is malformed or of an unknown version."""
 
 

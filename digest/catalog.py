@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
+from digest.errors import UserError
 from digest.models import Profile
 
 
-class UnknownProfileError(LookupError):
+class UnknownProfileError(UserError):
     """No profile has the asked-for slug."""
 
     def __init__(self, slug: str, suggestions: Sequence[str]) -> None:

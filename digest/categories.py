@@ -6,12 +6,13 @@ import difflib
 import re
 from collections.abc import Collection, Sequence
 
+from digest.errors import UserError
 from digest.models import Paper
 
 _SEPARATORS = re.compile(r"[+,\s]+")
 
 
-class CategoryError(ValueError):
+class CategoryError(UserError):
     """Categories that arXiv does not have; the text says which and what was probably meant."""
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
+from digest.errors import UserError
 from digest.models import CorpusPaper
 from digest.text import normalise_title, normalise_whitespace
 
@@ -31,7 +32,7 @@ MAX_TITLE_CHARS = 300
 MIN_ABSTRACT_CHARS = 80
 
 
-class CorpusFormatError(ValueError):
+class CorpusFormatError(UserError):
     """A corpus text in no known layout, or one that breaks its layout at some line."""
 
     def __init__(self, source: str, line: int, message: str) -> None:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from digest.errors import UserError
 from digest.models import Exemplar, Paper, Profile, Term
 from digest.rank import ABSTRACT_WEIGHT, TITLE_WEIGHT, features, score_paper
 from digest.text import ngrams, surface_forms
@@ -15,7 +16,7 @@ MAX_TERMS = 40
 PHRASE_BONUS = 1.5
 
 
-class CustomProfileError(ValueError):
+class CustomProfileError(UserError):
     """The keywords or papers give nothing to match on."""
 
 

@@ -9,8 +9,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from digest.models import Digest, Paper, ScoredPaper
+from digest.models import ABS_URL, Digest, Exemplar, Paper, Profile, ScoredPaper
 from digest.render import describe_hits, excerpt, shorten_authors
 
 MAX_EMBEDS_PER_MESSAGE = 10
@@ -122,6 +123,13 @@ def plan_messages(digest: Digest, skip_ids: frozenset[str] = frozenset()) -> lis
     return _pack(pairs, digest_header(digest) if first else "")
 
 
+def fit_one_message(embeds: Sequence[Embed]) -> tuple[Embed, ...]:
+    """As many of the embeds, in order, as one message can carry."""
+    if not embeds:
+        return ()
+    return _pack([(e, "") for e in embeds], "")[0].embeds
+
+
 def _pack(pairs: Sequence[tuple[Embed, str]], content: str) -> list[MessagePlan]:
     plans: list[MessagePlan] = []
     batch: list[tuple[Embed, str]] = []
@@ -146,3 +154,44 @@ def nothing_today(digest: Digest) -> str:
     day = digest.announced.isoformat() if digest.announced else "today"
     return (f"**arXiv digest · {day} · {excerpt(digest.profile.name, 100)}**: nothing scored ≥ "
             f"{digest.options.min_score:g} among {digest.considered} new papers.")[:MAX_CONTENT]
+
+
+def paper_lookup_embed(paper: Paper, scores: Sequence[ScoredPaper]) -> Embed:
+    """The /paper answer: the paper, its dates, and its score against the channel's profiles."""
+    embed = paper_embed(paper, description_chars=1500)
+    dates = [f"published {paper.published.isoformat()}" if paper.published else "",
+             f"updated {paper.updated.isoformat()}"
+             if paper.updated and paper.updated != paper.published else ""]
+    if any(dates):
+        embed["fields"].append({"name": "Dates", "value": ", ".join(d for d in dates if d),
+                                "inline": True})
+    for s in scores[:5]:
+        embed["fields"].append({"name": f"Score for {s.profile_slug}: {s.score:.2f}",
+                                "value": excerpt(neutral(describe_hits(s)) or "no terms matched",
+                                                 MAX_FIELD_VALUE),
+                                "inline": False})
+    return embed
+
+
+def profile_embed(profile: Profile) -> Embed:
+    """The /profile answer: the top terms, then exemplar papers linked to arXiv."""
+    terms = ", ".join(f"{neutral(t.text)} ({t.weight:.2f})" for t in profile.top_terms(25))
+    lines = [excerpt(f"**Top terms:** {terms}", 2000), "",
+             f"**Exemplars** (from {profile.size} papers):"]
+    for exemplar in profile.exemplars[:8]:
+        line = f"• [{neutral(excerpt(exemplar.title, 90))}]({exemplar_url(exemplar)})"
+        if sum(len(x) + 1 for x in lines) + len(line) > MAX_DESCRIPTION:
+            break
+        lines.append(line)
+    if not profile.exemplars:
+        lines.append("none (a profile made from keywords)")
+    return {"title": excerpt(defang(f"{profile.name} ({profile.slug})"), MAX_TITLE),
+            "description": "\n".join(lines), "color": COLOUR}
+
+
+def exemplar_url(exemplar: Exemplar) -> str:
+    """The paper's abs page; a corpus paper without an id links to an arXiv title search."""
+    if exemplar.arxiv_id:
+        return ABS_URL.format(exemplar.arxiv_id)
+    return "https://arxiv.org/search/?" + urlencode({"query": exemplar.title,
+                                                      "searchtype": "title"})

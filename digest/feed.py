@@ -17,11 +17,12 @@ from typing import Any
 import feedparser
 
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
+from digest.errors import UserError
 from digest.models import ANNOUNCE_TYPES, AnnounceType, DigestOptions, FeedBatch, Paper
 from digest.text import normalise_whitespace, untex_name
 
 
-class FeedError(Exception):
+class FeedError(UserError):
     """An arXiv answer that cannot be read as papers."""
 
 
@@ -115,7 +116,7 @@ def parse_background_jsonl(text: str) -> list[Paper]:
             continue
         try:
             papers.append(_background_paper(json.loads(line)))
-        except (ValueError, TypeError) as exc:  # ValueError covers JSON and id errors
+        except (ValueError, TypeError, BadArxivIdError) as exc:  # ValueError: bad JSON
             raise MalformedBackgroundError(f"background listing line {number}: {exc}") from exc
     return list(_first_of_each(papers))
 

@@ -7,12 +7,13 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from digest.errors import UserError
 from digest.models import Exemplar, Profile, Term
 
 JSON_VERSION = 1
 
 
-class ProfileDataError(ValueError):
+class ProfileDataError(UserError):
     """A profiles JSON document that is malformed or of an unknown version."""
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
 from digest.background import Background, paper_keys
+from digest.errors import UserError
 from digest.models import ALL_SLUG, CorpusPaper, Exemplar, Profile, Term
 from digest.naming import display_forms, display_name, slug_of
 from digest.rank import Features, paper_features, raw_scores
@@ -34,7 +35,7 @@ WHOLE_SHARE = 0.75  # a phrase's longer form names a topic if most of its uses a
 Progress = Callable[[str], None]
 
 
-class CorpusTooSmallError(ValueError):
+class CorpusTooSmallError(UserError):
     """A corpus with too few papers to find topics in."""
 
 

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from digest.models import Digest, Paper, Profile, ScoredPaper
+from digest.models import ABS_URL, Digest, Paper, Profile, ScoredPaper
 
 Format = Literal["text", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
@@ -150,7 +150,7 @@ def render_profile(profile: Profile, n_terms: int = 40) -> str:
         lines.append(f"  … and {len(profile.terms) - n_terms} more")
     lines += ["", "Exemplars:"]
     for ex in profile.exemplars:
-        ref = f"https://arxiv.org/abs/{ex.arxiv_id}" if ex.arxiv_id else "(no arXiv id)"
+        ref = ABS_URL.format(ex.arxiv_id) if ex.arxiv_id else "(no arXiv id)"
         lines.append(f"  - {ex.title} {ref}")
     return "\n".join(lines) + "\n"
 

@@ -6,12 +6,13 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from digest.errors import UserError
 from digest.models import Subscription
 
 _HHMM = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UserError):
     """A post time or time zone that cannot be used."""
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from digest.errors import UserError
+
 RECOVERY = (
     "The file was left untouched. Run `arxiv-digest state check` to see what is wrong, "
     "or `arxiv-digest state restore` to put back the newest good backup from {backups}."
 )
 
 
-class StateError(Exception):
+class StateError(UserError):
     """Anything that stops the state file from being used."""
 
 

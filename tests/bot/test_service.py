@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.arxiv_client import ArxivUnavailableError
-from bot.service import DigestService, SubscribeRequest, UserError
+from bot.service import DigestService, SubscribeRequest
+from digest.errors import UserError
 from digest.models import Paper, Profile, Term
 from storage import Store
 
@@ -173,9 +174,9 @@ def test_a_paper_looked_up_from_the_store_is_kept_in_full(service: DigestService
 
 
 async def test_paper_lookup_errors_are_clear(service: DigestService) -> None:
-    with pytest.raises(UserError, match="'abc' is not an arXiv id"):
+    with pytest.raises(UserError, match="not an arXiv id: 'abc'"):
         await service.lookup_paper("abc")
-    with pytest.raises(UserError, match="'0808.05394' is not an arXiv id"):
+    with pytest.raises(UserError, match="not an arXiv id: '0808.05394'"):
         await service.lookup_paper("0808.05394")
     with pytest.raises(UserError, match="arXiv has no paper 2404.99999"):
         await service.lookup_paper("2404.99999")

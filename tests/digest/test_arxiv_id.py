@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
+from digest.errors import UserError
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_rejected_forms_quote_the_input(text: str, reason: str) -> None:
     assert message.startswith(f"not an arXiv id: {text!r}")
     assert reason in message
     assert "expected e.g. 2404.19756" in message
-    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, UserError)  # its text is the reply as it stands
 
 
 def test_every_id_in_the_recorded_feeds_and_answers_parses(fixtures_dir: Path) -> None:

@@ -111,7 +111,7 @@ async def test_paper_lookups(start_bot: BotFactory, fake_discord: FakeDiscord, f
 
         iid = await fake_discord.slash("paper", [option("id", "abc")], guild_id=GUILD, channel_id=CHANNELS[0])
         bad = await fake_discord.answer(iid)
-        assert bad["content"].startswith("'abc' is not an arXiv id") and bad["flags"] == EPHEMERAL
+        assert bad["content"].startswith("not an arXiv id: 'abc'") and bad["flags"] == EPHEMERAL
         assert fake_discord.original_response(iid) is None  # the public "thinking" message went
 
         iid = await fake_discord.slash("paper", [option("id", "2404.99999")], guild_id=GUILD,
