@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import datetime as dt
+import gc
 import json
 import pstats
 import random
@@ -29,8 +29,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import discord
-import yarl
 from aiohttp import web
 
 from bot.app import build_runtime
@@ -39,8 +37,9 @@ from bot.config import Settings
 from bot.jobs import post_slot
 from bot.sources import load_profiles
 from digest.models import Subscription
-from tests.e2e.fake_discord import TOKEN, FakeDiscord, option
-from tests.e2e.fake_limits import GLOBAL_PER_S
+from tests.support.fake_discord import TOKEN, FakeDiscord, option
+from tests.support.fake_limits import GLOBAL_PER_S
+from tests.support.patch import patch_discord
 
 UTC = dt.UTC
 NOW = dt.datetime(2024, 11, 28, 6, 0, tzinfo=UTC)
@@ -86,7 +85,7 @@ async def serve_fake(channels: int, latency_s: float) -> None:
     """Run the fake, taking one command per stdin line: `paper GUILD CHANNEL ID` pushes /paper
     and prints seconds from the push to the callback and to the answer; `report` prints what it
     saw as one JSON line and stops."""
-    from tests.e2e.discord_contract import Contract
+    from tests.support.discord_contract import Contract
 
     fake = FakeDiscord(layout(channels), token=TOKEN, contract=Contract(SPEC), latency_s=latency_s)
     await fake.start()
@@ -162,8 +161,13 @@ async def ask_fake(child: asyncio.subprocess.Process, command: str) -> object:
 
 async def run(channels: int, latency_s: float, lookups: int, profile: bool = False) -> dict[str, float]:
     child, url = await start_fake(channels, latency_s)
-    discord.http.Route.BASE = f"{url}/api/v10"
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://{url.removeprefix('http://')}/gateway")
+    with patch_discord(url):
+        return await _measure(child, channels, latency_s, lookups, profile)
+
+
+async def _measure(child: asyncio.subprocess.Process, channels: int, latency_s: float,
+                   lookups: int, profile: bool) -> dict[str, float]:
+    """Subscribe the channels, poll the day, run the 09:00 slot and time /paper look-ups."""
     feed_runner, feed_url = await serve_feed(FEED.read_bytes())
     profiles = load_profiles()
     rng = random.Random(7)

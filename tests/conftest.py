@@ -65,7 +65,7 @@ def learned_profiles(corpus_papers: list) -> list:  # type: ignore[type-arg]
 def discord_contract(shared_dir: Path):  # type: ignore[no-untyped-def]
     """Discord's OpenAPI description of its HTTP API (shared/discord/openapi.json), with the
     documented limits it leaves out: what the fake Discord holds requests and answers to."""
-    from tests.e2e.discord_contract import Contract
+    from tests.support.discord_contract import Contract
 
     spec = shared_dir / "discord" / "openapi.json"
     if not spec.is_file():

@@ -10,7 +10,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
     "digest": {"bot", "storage", "discord", "aiohttp", "tinydb", "apscheduler", "os", "pathlib",
-               "socket", "urllib", "requests", "time", "filelock"},
+               "socket", "urllib.request", "requests", "time", "filelock"},
     "storage": {"bot", "discord", "aiohttp", "apscheduler"},
 }
 
@@ -20,10 +20,16 @@ def _imports(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
     return names
+
+
+def _forbidden(path: Path, package: str) -> list[str]:
+    """The modules `path` imports that `package` may not: a name or anything below it."""
+    return sorted(name for name in _imports(path) for banned in FORBIDDEN[package]
+                  if name == banned or name.startswith(banned + "."))
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))

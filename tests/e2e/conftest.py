@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 import pytest
-import yarl
 from aiohttp import web
 
-from tests.e2e.discord_contract import Contract
-from tests.e2e.fake_discord import TOKEN, FakeDiscord
+from tests.support.discord_contract import Contract
+from tests.support.fake_discord import TOKEN, FakeDiscord
+from tests.support.patch import patch_discord
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -44,19 +44,14 @@ class Clock:
 
 
 @pytest.fixture
-async def fake_discord(monkeypatch: pytest.MonkeyPatch, discord_contract: Contract
-                       ) -> AsyncIterator[FakeDiscord]:
+async def fake_discord(discord_contract: Contract) -> AsyncIterator[FakeDiscord]:
     """A fake Discord with one guild and three text channels, and discord.py pointed at it."""
     assert discord.http.INTERNAL_API_VERSION == 10, "the fake serves /api/v10 and gateway v10"
     assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY).startswith("wss://gateway.discord.gg")
     async with FakeDiscord({GUILD: CHANNELS}, token=TOKEN, contract=discord_contract,
                            callback_deadline_s=LOADED_DEADLINE_S) as fake:
-        # discord.py builds every REST (and interaction webhook) URL from Route.BASE when a Route
-        # is made; a plain Client connects to DEFAULT_GATEWAY without asking /gateway first
-        # (AutoShardedClient asks /gateway/bot, which the fake answers with the same URL).
-        monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
-        monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
-        yield fake
+        with patch_discord(fake.url):
+            yield fake
         assert not fake.unhandled, f"discord.py called routes the fake lacks: {fake.unhandled}"
         assert not fake.errors, f"the fake failed on: {fake.errors}"
         assert not fake.throttled, f"requests went past Discord's rate limits: {fake.throttled[:5]}"

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from bot.app import Runtime
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock, FakeArxiv
-from tests.e2e.fake_discord import MANAGE_CHANNELS, FakeDiscord, option
+from tests.support.fake_discord import MANAGE_CHANNELS, FakeDiscord, option
 
 UTC = dt.UTC
 NOW = dt.datetime(2025, 4, 28, 6, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from pathlib import Path
 from digest.feed import parse_feed
 from digest.models import Subscription
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock
-from tests.e2e.fake_discord import CALLBACK_DEADLINE_S, EPHEMERAL, FakeDiscord, option
+from tests.support.fake_discord import CALLBACK_DEADLINE_S, EPHEMERAL, FakeDiscord, option
 
 UTC = dt.UTC
 NOW = dt.datetime(2024, 11, 28, 6, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.app import Runtime
 from digest.embeds import MAX_CHARS_PER_MESSAGE, MAX_EMBEDS_PER_MESSAGE, embed_chars
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock, FakeArxiv
-from tests.e2e.fake_discord import FakeDiscord, option
+from tests.support.fake_discord import FakeDiscord, option
 
 UTC = dt.UTC
 # 2025-03-30: clocks in Europe/Berlin jump from 02:00 to 03:00 (UTC+1 -> UTC+2).

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.discord_contract import Contract, malformed_body_error
+from tests.support.discord_contract import Contract, malformed_body_error
 
 Json = dict[str, Any]
 

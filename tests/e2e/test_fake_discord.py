@@ -12,7 +12,14 @@ import pytest
 from discord import app_commands
 
 from tests.e2e.conftest import CHANNELS, GUILD, GUILD_READY_TIMEOUT_S, ClientRunner
-from tests.e2e.fake_discord import APP_ID, EPHEMERAL, MANAGE_CHANNELS, TOKEN, FakeDiscord, option
+from tests.support.fake_discord import (
+    APP_ID,
+    EPHEMERAL,
+    MANAGE_CHANNELS,
+    TOKEN,
+    FakeDiscord,
+    option,
+)
 
 TOPICS = ["quantum optics", "quantum computing", "neural operators"]
 

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock, FakeArxiv
-from tests.e2e.fake_discord import TOKEN, FakeDiscord, option
+from tests.support.fake_discord import TOKEN, FakeDiscord, option
 
 UTC = dt.UTC
 NOW = dt.datetime(2025, 4, 28, 6, 0, tzinfo=UTC)

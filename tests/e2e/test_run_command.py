@@ -8,25 +8,25 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import discord
 import pytest
 
 from bot.cli import main
 from tests.e2e.conftest import CHANNELS, GUILD
-from tests.e2e.fake_discord import TOKEN, FakeDiscord
+from tests.support.fake_discord import TOKEN, FakeDiscord
+from tests.support.patch import patch_discord
 
 
 @pytest.fixture
-def fake_in_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
+def fake_in_thread() -> Iterator[FakeDiscord]:
     """The fake Discord on its own event loop and thread, so that the CLI can run its own."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     fake = FakeDiscord({GUILD: CHANNELS}, token=TOKEN)
     asyncio.run_coroutine_threadsafe(fake.start(), loop).result(10)
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
     try:
-        yield fake
+        with patch_discord(fake.url):
+            yield fake
     finally:
         asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.discord_contract import Contract
-from tests.e2e.fake_discord import TOKEN, FakeDiscord
+from tests.support.discord_contract import Contract
+from tests.support.fake_discord import TOKEN, FakeDiscord
 
 REPO = Path(__file__).resolve().parents[2]
 GUILD = 7
@@ -29,16 +29,15 @@ SEED = 4
 
 CHILD = textwrap.dedent("""
     import asyncio, datetime as dt, sys
-    import discord, yarl
+    from tests.support.patch import patch_discord
     from bot.daily import DailyCycle
     from bot.discord_app import DigestBot
     from bot.service import DigestService
     from bot.sources import load_profiles
     from storage import Store
 
-    state, api_base, token = sys.argv[1], sys.argv[2], sys.argv[3]
+    state, url, token = sys.argv[1], sys.argv[2], sys.argv[3]
     now = dt.datetime(2024, 11, 28, 9, 0, tzinfo=dt.UTC)
-    discord.http.Route.BASE = api_base
 
     class NoFeeds:
         async def fetch_feed(self, *args, **kwargs): raise RuntimeError("not polled here")
@@ -57,7 +56,8 @@ CHILD = textwrap.dedent("""
         store.close()
         print("done", sum(r.messages for r in results), flush=True)
 
-    asyncio.run(main())
+    with patch_discord(url):
+        asyncio.run(main())
 """)
 
 
@@ -87,7 +87,7 @@ def _prepare(state: Path, fixtures_dir: Path) -> dict[int, list[str]]:
 async def _child(state: Path, fake: FakeDiscord) -> asyncio.subprocess.Process:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CHILD, str(state), fake.api_base, TOKEN, cwd=REPO, env=env,
+        sys.executable, "-c", CHILD, str(state), fake.url, TOKEN, cwd=REPO, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 

@@ -18,14 +18,14 @@ from typing import Any, Self
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
-from tests.e2e.discord_contract import (
+from tests.support.discord_contract import (
     Contract,
     error_tree,
     invalid_form_body,
     malformed_body_error,
     message_problems,
 )
-from tests.e2e.fake_limits import RateLimiter
+from tests.support.fake_limits import RateLimiter
 
 Json = dict[str, Any]
 Handler = Callable[["Recorded", Mapping[str, str]], web.Response]
