@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord import app_commands
 
-from bot.service import DigestService, SubscribeRequest
+from bot.service import DigestService
 from digest.catalog import match_profiles
 from digest.embeds import (
     MAX_CONTENT,
@@ -30,6 +30,7 @@ from digest.errors import UserError
 from digest.models import Subscription
 from digest.render import excerpt
 from digest.schedule import next_post_at, parse_timezone
+from digest.subscriptions import SubscribeRequest
 
 if TYPE_CHECKING:
     from bot.discord_app import DigestBot

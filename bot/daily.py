@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import logging
 import time
@@ -19,9 +20,11 @@ from zoneinfo import ZoneInfo
 from bot.arxiv_client import ArxivUnavailableError, FeedResponse
 from bot.service import Clock, DigestService
 from digest.embeds import Embed, nothing_today, plan_messages
+from digest.errors import UserError
 from digest.feed import BadCategoryError, FeedError, parse_feed
 from digest.models import FeedBatch, Subscription
-from digest.schedule import latest_post_at, local_date, missed_within
+from digest.schedule import latest_post_at, local_date
+from digest.subscriptions import due, owed_date
 from storage import FeedState, Store
 
 log = logging.getLogger(__name__)
@@ -231,7 +234,7 @@ class DailyCycle:
         each message. Results come back in the order of the subscriptions given.
         """
         now = self.clock()
-        chosen = list(subs) if subs is not None else self.store.due_subscriptions(now, self.grace)
+        chosen = list(subs) if subs is not None else self.due(now)
         by_channel: dict[int, list[tuple[int, Subscription]]] = {}
         for index, sub in enumerate(chosen):
             by_channel.setdefault(sub.channel_id, []).append((index, sub))
@@ -272,18 +275,30 @@ class DailyCycle:
             return False
         return True
 
+    def due(self, now: dt.datetime) -> list[Subscription]:
+        """The enabled subscriptions owed a digest at `now` (the core decides, from the store's
+        record of which digests were completed)."""
+        found = []
+        for sub in self.store.subscriptions(enabled_only=True):
+            completed = functools.partial(self.store.completed, sub.channel_id, sub.profile_slug)
+            try:
+                if due(sub, now, self.grace, completed) is not None:
+                    found.append(sub)
+            except UserError as exc:  # a record saved before its rule existed: skip, say why
+                log.warning("subscription %s skipped: %s", sub.key, exc)
+        return found
+
     async def catch_up(self) -> list[PostResult]:
         """On start: post digests missed while the bot was down, if still within the grace window."""
         now = self.clock()
-        due = []
+        owed = []
         for sub in self.store.subscriptions(enabled_only=True):
-            day = missed_within(sub, now, self.grace)
-            if day is None:
+            if owed_date(sub, now, self.grace) is None:
                 log.info("no catch-up for %s: last post time %s is past the grace window",
                          sub.key, latest_post_at(sub, now).isoformat())
             else:
-                due.append(sub)
-        return await self.post_due(due) if due else []
+                owed.append(sub)
+        return await self.post_due(owed) if owed else []
 
     async def _post_one(self, sub: Subscription, now: dt.datetime) -> PostResult:
         day = local_date(sub, latest_post_at(sub, now))
@@ -353,12 +368,12 @@ class DailyCycle:
         subs = [s for s in self.store.subscriptions(enabled_only=True) if s.key in ready]
         for key in ready - {s.key for s in subs}:
             del self._retries[key]
-        due = [s for s in subs if missed_within(s, now, self.grace) is not None]
+        owed = [s for s in subs if owed_date(s, now, self.grace) is not None]
         for sub in subs:
-            if sub not in due:
+            if sub not in owed:
                 log.warning("gave up on today's digest for %s: past the grace window", sub.key)
                 del self._retries[sub.key]
-        results = await self.post_due(due) if due else []
+        results = await self.post_due(owed) if owed else []
         for result in results:
             if not result.error or result.error == "already posted":
                 self._retries.pop(result.key, None)

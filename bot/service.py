@@ -11,20 +11,26 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.arxiv_client import ArxivUnavailableError
 from bot.sources import shipped_categories
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.catalog import find_profile
-from digest.categories import in_categories, parse_categories
 from digest.custom import profile_from_keywords, profile_from_papers
 from digest.errors import UserError
 from digest.feed import FeedError, parse_api, select_papers
 from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
 from digest.rank import DayScores, RankIndex, build_index, score_day, score_paper
-from digest.schedule import next_post_at, parse_post_time, parse_timezone
+from digest.schedule import next_post_at
+from digest.subscriptions import (
+    Defaults,
+    SubscribeRequest,
+    apply_request,
+    pending_since,
+    receivable,
+)
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -32,31 +38,12 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 OnChange = Callable[[Subscription | None], None]
 DEFAULT_CATEGORIES = ("cs.LG", "stat.ML", "physics.comp-ph")
-PENDING_DAYS = 3
 MAX_CUSTOM_PROFILES = 25
 MAX_PROFILE_NAME = 60  # characters: a name is shown in headers and notes, which Discord caps
 MAX_KEYWORDS = 40
 MAX_PAPER_IDS = 50
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 10
 MAX_SUBSCRIPTIONS_PER_SERVER = 250
-
-
-@dataclass(frozen=True, slots=True)
-class SubscribeRequest:
-    """What /subscribe was given; None means 'keep the current value or the default'."""
-
-    guild_id: int
-    channel_id: int
-    user_id: int
-    profile: str
-    time: str | None = None
-    timezone: str | None = None
-    min_score: float | None = None
-    max_papers: int | None = None
-    categories: str | None = None
-    include_cross: bool | None = None
-    include_replacements: bool | None = None
-    nothing_today_note: bool | None = None
 
 
 class PaperSource(Protocol):
@@ -144,29 +131,14 @@ class DigestService:
         current = self.store.get_subscription(req.guild_id, req.channel_id, profile.slug)
         if current is None:
             self._check_room(req.guild_id, req.channel_id)
-        base = current or Subscription(req.guild_id, req.channel_id, profile.slug,
-                                       categories=self.default_categories,
-                                       timezone=self._guild_zone(req.guild_id))
-        post_time = parse_post_time(req.time) if req.time else base.post_time
-        zone = str(parse_timezone(req.timezone)) if req.timezone else base.timezone
-        sub = replace(
-            base, post_time=post_time, timezone=zone,
-            min_score=_checked(req.min_score, base.min_score, 0.0, 10.0, "min_score"),
-            max_papers=int(_checked(req.max_papers, base.max_papers, 1, 50, "max_papers")),
-            categories=(parse_categories(req.categories, self.known_categories)
-                        if req.categories else base.categories),
-            include_cross=_pick(req.include_cross, base.include_cross),
-            include_replacements=_pick(req.include_replacements, base.include_replacements),
-            nothing_today_note=_pick(req.nothing_today_note, base.nothing_today_note),
-            subscribed_by=base.subscribed_by or req.user_id,
-            subscribed_at=base.subscribed_at or self.clock(),
-            enabled=True, disabled_reason="",
-        )
-        saved, created = self.store.subscribe(sub)
-        self.store.clear_failures(saved.key)
+        defaults = Defaults(self.default_categories, self._guild_zone(req.guild_id),
+                            self.known_categories)
+        sub = apply_request(current, req, profile.slug, defaults, self.clock())
+        self.store.subscribe(sub)
+        self.store.clear_failures(sub.key)
         self.store.flush()
-        self.on_change(saved)
-        return saved, created, next_post_at(saved, self.clock())
+        self.on_change(sub)
+        return sub, current is None, next_post_at(sub, self.clock())
 
     def _check_room(self, guild_id: int, channel_id: int) -> None:
         """A new subscription must fit under the per-channel and per-server caps."""
@@ -269,7 +241,7 @@ class DigestService:
         since = self._since(sub, now)
         key = (since, self.store.papers_generation)
         recent = self._recent.get(key) or self._keep(key, self._score_since(since))
-        delivered = frozenset(self.store.delivered_ids(sub.channel_id)) - keep_ids
+        delivered = frozenset(self.store.delivered_ids(sub.channel_id, today=now.date())) - keep_ids
         view = recent.view(sub)
         return recent.day.digest(profile, sub.options, exclude_ids=delivered | view.left_out,
                                  announced=view.announced)
@@ -296,8 +268,8 @@ class DigestService:
                 self._keep(key, recent)
 
     def _since(self, sub: Subscription, now: dt.datetime) -> dt.date:
-        covered = self.store.covered_until(sub.channel_id, sub.profile_slug)
-        return covered + dt.timedelta(days=1) if covered else now.date() - dt.timedelta(days=PENDING_DAYS)
+        return pending_since(self.store.covered_until(sub.channel_id, sub.profile_slug,
+                                                    today=now.date()), now)
 
     def _keep(self, key: tuple[dt.date, int], recent: _Recent) -> _Recent:
         if len(self._recent) >= 8:  # a handful of dates are in play on any one day
@@ -339,24 +311,10 @@ class _Recent:
         key = (sub.categories, sub.include_cross, sub.include_replacements)
         found = self.views.get(key)
         if found is None:
-            inside = [p for p in self.papers if in_categories(p, sub.categories)]
-            chosen = select_papers(inside, sub.include_cross, sub.include_replacements)
-            announced = max((p.published for p in inside if p.published), default=None)
-            left_out = self.day.ids - {p.arxiv_id for p in chosen}
-            found = self.views[key] = _View(left_out, announced)
+            allowed = receivable(self.papers, sub)
+            left_out = self.day.ids - {p.arxiv_id for p in allowed.papers}
+            found = self.views[key] = _View(left_out, allowed.announced)
         return found
-
-
-def _pick(value: bool | None, default: bool) -> bool:
-    return default if value is None else value
-
-
-def _checked(value: float | None, default: float, low: float, high: float, name: str) -> float:
-    if value is None:
-        return default
-    if not low <= value <= high:
-        raise UserError(f"{name} must be between {low:g} and {high:g}.")
-    return value
 
 
 def _slugify(name: str) -> str:

@@ -121,18 +121,6 @@ def parse_background_jsonl(text: str) -> list[Paper]:
     return list(_first_of_each(papers))
 
 
-def merge_batches(batches: Iterable[FeedBatch]) -> FeedBatch:
-    """One batch from several feeds' batches: each id once, a paper's own listing over a cross-list."""
-    given = list(batches)
-    dates = [b.announced for b in given if b.announced is not None]
-    return FeedBatch(
-        categories=_unique(c for b in given for c in b.categories),
-        papers=_preferred_of_each(p for b in given for p in b.papers),
-        announced=max(dates, default=None),
-        empty=all(b.empty for b in given),
-    )
-
-
 def select_papers(
     papers: Iterable[Paper], include_cross: bool, include_replacements: bool
 ) -> tuple[Paper, ...]:

@@ -75,11 +75,3 @@ def latest_post_at(sub: Subscription, now: dt.datetime) -> dt.datetime:
     today = local_date(sub, now)
     at = post_time_on(sub, today)
     return at if at <= now else post_time_on(sub, today - dt.timedelta(days=1))
-
-
-def missed_within(sub: Subscription, now: dt.datetime, grace: dt.timedelta) -> dt.date | None:
-    """The local date of a post instant that passed within `grace` of `now`, if any."""
-    at = latest_post_at(sub, now)
-    if now - at <= grace:
-        return at.astimezone(parse_timezone(sub.timezone)).date()
-    return None

@@ -58,7 +58,6 @@ class StateFile:
     ) -> None:
         self.path = path
         self.now = now  # the latest time the store was given, never going back
-        self.latest = now  # the time it was given last, even if the clock went back
         self.after_write: Callable[[], None] | None = None  # called once a write is on disk
         self._db, self._cache, self._lock = db, cache, lock
         self._backups = backups
@@ -92,10 +91,9 @@ class StateFile:
         return cls(path, db, cache, lock, now=now, backups=backups)
 
     def observe(self, now: dt.datetime) -> dt.date:
-        """Note `now`: `latest` follows it either way, `now` only ever moves on; its UTC date."""
+        """Note `now` (`self.now` only ever moves on); its UTC date."""
         today = utc_date(now)
         self.now = max(self.now, now)
-        self.latest = now
         return today
 
     def table(self, name: str) -> KeyedTable:

@@ -154,16 +154,9 @@ class Store:
         """Stop posting a subscription, saying why; whether it exists."""
         return self._edit(key, enabled=False, reason=reason)
 
-    def enable(self, key: SubscriptionKey) -> bool:
-        """Resume posting a subscription with a clean failure count; whether it exists."""
-        return self._edit(key, enabled=True, reason="", failures=0, last_failure="")
-
-    def due_subscriptions(self, now: dt.datetime, grace: dt.timedelta) -> list[Subscription]:
-        """Enabled subscriptions whose local post time passed within `grace` of `now` and that
-        have no complete delivery recorded for that local date."""
-        self._file.observe(now)
-        enabled = self.subscriptions(enabled_only=True)
-        return subscriptions.due(enabled, self._table(DELIVERIES), now, grace)
+    def completed(self, channel_id: int, profile_slug: str, digest_date: dt.date) -> bool:
+        """Whether the channel's digest of a profile for a local date was recorded as all posted."""
+        return deliveries.completed(self._table(DELIVERIES), channel_id, profile_slug, digest_date)
 
     # Custom profiles
 
@@ -269,29 +262,26 @@ class Store:
                           covered_until=covered_until)
         papers.mark_keep(self._table(PAPERS), ids)
 
-    def delivered_ids(self, channel_id: int, profile_slug: str | None = None) -> set[str]:
-        """arXiv ids posted to a channel (for one profile, or any) within the retention window."""
+    def delivered_ids(self, channel_id: int, profile_slug: str | None = None, *,
+                      today: dt.date) -> set[str]:
+        """arXiv ids posted to a channel (for one profile, or any) on digest dates within
+        retention of `today` (the caller's UTC date)."""
         found = deliveries.entries(self._table(DELIVERIES), channel_id, profile_slug,
-                                   self._window())
+                                   self._window(today))
         return {i for records in found.values() for entry in records for i in entry["i"]}
 
     def delivery(self, channel_id: int, profile_slug: str, digest_date: dt.date) -> Delivery | None:
         """What was posted to a channel for a profile and digest date, if anything."""
         return deliveries.delivery(self._table(DELIVERIES), channel_id, profile_slug, digest_date)
 
-    def covered_until(self, channel_id: int, profile_slug: str) -> dt.date | None:
-        """The newest announcement date a complete digest of this channel and profile drew from."""
-        for day in self._window():
+    def covered_until(self, channel_id: int, profile_slug: str, *,
+                      today: dt.date) -> dt.date | None:
+        """The newest announcement date that a complete digest of this channel and profile, on a
+        digest date within retention of `today`, drew from."""
+        for day in self._window(today):
             found = self.delivery(channel_id, profile_slug, day)
             if found is not None and found.complete and found.covered_until is not None:
                 return found.covered_until
-        return None
-
-    def last_delivery_date(self, channel_id: int, profile_slug: str) -> dt.date | None:
-        """The latest digest date on record for a channel and profile (within retention)."""
-        for day in self._window():
-            if deliveries.entries(self._table(DELIVERIES), channel_id, profile_slug, [day]):
-                return day
         return None
 
     # Feeds
@@ -311,12 +301,12 @@ class Store:
     def _table(self, name: str) -> KeyedTable:
         return self._file.table(name)
 
-    def _window(self) -> list[dt.date]:
-        # Digest dates that can be on record, newest first: local dates run up to a day ahead
-        # of the UTC date of the newest `now` the store was given, and back over retention from
-        # the `now` it was given last (which differ only if the clock jumped and came back).
-        top = utc_date(self._file.now) + dt.timedelta(days=1)
-        bottom = utc_date(self._file.latest) - dt.timedelta(days=self.retention_days)
+    def _window(self, today: dt.date) -> list[dt.date]:
+        # Digest dates that can be on record, newest first: local dates run up to a day ahead of
+        # the UTC date, of `today` or of the newest instant the store has recorded (a clock that
+        # ran ahead and came back leaves digests dated ahead), and back over retention.
+        top = max(today, utc_date(self._file.now)) + dt.timedelta(days=1)
+        bottom = today - dt.timedelta(days=self.retention_days)
         return [top - dt.timedelta(days=n) for n in range((top - bottom).days + 1)]
 
     def _edit(self, key: SubscriptionKey, **fields: Any) -> bool:

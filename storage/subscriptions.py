@@ -1,9 +1,8 @@
-"""The subscriptions table: saving, querying and flagging subscriptions, and which ones are due."""
+"""The subscriptions table: saving, querying and flagging subscriptions."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 from collections.abc import MutableMapping
 from typing import Any
@@ -12,9 +11,6 @@ from tinydb import Query, where
 from tinydb.queries import QueryInstance
 
 from digest.models import Subscription
-from digest.schedule import ScheduleError, missed_within, parse_timezone
-from storage import deliveries
-from storage.errors import InvalidRecordError
 from storage.layout import decode_subscription, encode_subscription, subscription_id
 from storage.records import SubscriptionKey
 from storage.tables import KeyedTable
@@ -23,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 def save(table: KeyedTable, sub: Subscription) -> tuple[Subscription, bool]:
-    """Insert or update a subscription, keeping who first subscribed and when; (saved, is new)."""
-    _check(sub)
+    """Insert or update a subscription, keeping who first subscribed and when; (saved, is new).
+    The core's `digest.subscriptions` decides what a valid subscription is; this saves it."""
     doc_id = subscription_id(sub.key)
     old = table.by_key(doc_id)
     if old is not None:
@@ -64,39 +60,3 @@ def edit(table: KeyedTable, key: SubscriptionKey, fields: dict[str, Any]) -> boo
         doc.update(fields)
 
     return bool(table.change([subscription_id(key)], apply))
-
-
-def due(
-    subs: list[Subscription], delivered: KeyedTable, now: dt.datetime, grace: dt.timedelta,
-) -> list[Subscription]:
-    """Those of `subs` whose post time passed within `grace` of `now` in their own zone, and that
-    have no complete delivery recorded for that local date."""
-    found = []
-    for sub in subs:
-        try:
-            day = missed_within(sub, now, grace)
-        except ScheduleError:
-            log.warning("subscription %s has a bad time zone %r; skipped", sub.key, sub.timezone)
-            continue
-        if day is None:
-            continue
-        if not deliveries.completed(delivered, sub.channel_id, sub.profile_slug, day):
-            found.append(sub)
-    return found
-
-
-def _check(sub: Subscription) -> None:
-    try:
-        parse_timezone(sub.timezone)
-    except ScheduleError as exc:
-        raise InvalidRecordError(str(exc)) from exc
-    post = sub.post_time
-    if post.second or post.microsecond or post.tzinfo is not None:
-        raise InvalidRecordError(
-            f"subscription {sub.key}: post_time {post.isoformat()} must be a plain HH:MM "
-            "(the zone is `timezone`)"
-        )
-    if sub.max_papers < 1:
-        raise InvalidRecordError(f"subscription {sub.key}: max_papers must be at least 1")
-    if sub.subscribed_at is not None and sub.subscribed_at.utcoffset() is None:
-        raise InvalidRecordError(f"subscription {sub.key}: subscribed_at must be aware")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -83,29 +84,41 @@ def quant_ph(fixtures_dir: Path) -> bytes:
     return (fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes()
 
 
+@dataclass
+class World:
+    """A daily cycle over a real store, with a fake clock, feeds and Discord channels."""
+
+    clock: Clock
+    store: Store
+    feeds: Feeds
+    channels: Channels
+    service: DigestService
+    cycle: DailyCycle
+
+
 @pytest.fixture
-def world(tmp_path: Path, quant_ph: bytes):  # type: ignore[no-untyped-def]
+def world(tmp_path: Path, quant_ph: bytes) -> Iterator[World]:
     clock = Clock(dt.datetime(2025, 4, 28, 6, 0, tzinfo=UTC))
     store = Store.open(tmp_path / "state.json", now=clock())
     feeds = Feeds({"quant-ph": quant_ph})
     channels = Channels()
     service = DigestService(store, [QUANTUM], feeds, clock, default_categories=("quant-ph",))
     cycle = DailyCycle(service, feeds, channels.send, clock, grace=dt.timedelta(hours=2))
-    yield clock, store, feeds, channels, service, cycle
+    yield World(clock, store, feeds, channels, service, cycle)
     store.close()
 
 
 def subscribe(store: Store, channel: int, **fields: object) -> Subscription:
-    values: dict[str, object] = dict(post_time=dt.time(9, 0), timezone="Europe/Berlin",
-                                     categories=("quant-ph",), min_score=0.3, max_papers=25)
+    values: dict[str, object] = {"post_time": dt.time(9, 0), "timezone": "Europe/Berlin",
+                                 "categories": ("quant-ph",), "min_score": 0.3, "max_papers": 25}
     values.update(fields)
     sub = Subscription(1, channel, "quantum-computing", **values)  # type: ignore[arg-type]
     store.subscribe(sub)
     return sub
 
 
-async def test_poll_remembers_a_new_batch_then_sees_it_stale(world) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, cycle = world
+async def test_poll_remembers_a_new_batch_then_sees_it_stale(world: World) -> None:
+    store, feeds, cycle = world.store, world.feeds, world.cycle
     subscribe(store, 10)
     [first] = await cycle.poll()
     assert (first.status, first.papers) == ("new", 81)
@@ -115,12 +128,13 @@ async def test_poll_remembers_a_new_batch_then_sees_it_stale(world) -> None:  # 
     assert feeds.requests[1] == ("quant-ph", '"1"')  # conditional GET with the stored ETag
 
 
-async def test_one_servers_bad_category_does_not_cost_the_others_their_feed(  # type: ignore[no-untyped-def]
-        world, fixtures_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_one_servers_bad_category_does_not_cost_the_others_their_feed(
+        world: World, fixtures_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A category arXiv refuses (kept from an older state, before /subscribe checked them) is
     dropped from the union request; everyone else's papers still come, and it is not asked
     for again."""
-    clock, store, feeds, channels, service, cycle = world
+    clock, store, feeds, channels, cycle = (world.clock, world.store, world.feeds,
+                                            world.channels, world.cycle)
     subscribe(store, 10)
     store.subscribe(Subscription(2, 20, "quantum-computing", categories=("quant-phh",)))
     refusal = (fixtures_dir / "feeds" / "error_bad_archive.xml").read_bytes()
@@ -137,8 +151,9 @@ async def test_one_servers_bad_category_does_not_cost_the_others_their_feed(  # 
     assert channels.papers(10)
 
 
-async def test_empty_and_failed_feeds_post_nothing(world, fixtures_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, cycle = world
+async def test_empty_and_failed_feeds_post_nothing(world: World, fixtures_dir: Path) -> None:
+    clock, store, feeds, channels, cycle = (world.clock, world.store, world.feeds,
+                                            world.channels, world.cycle)
     subscribe(store, 10)
     feeds.bodies["quant-ph"] = (fixtures_dir / "feeds" / "empty_skipdays.xml").read_bytes()
     assert [r.status for r in await cycle.poll()] == ["empty"]
@@ -149,8 +164,8 @@ async def test_empty_and_failed_feeds_post_nothing(world, fixtures_dir: Path) ->
     assert (result.messages, channels.posted) == (0, [])
 
 
-async def test_digest_posts_once_per_day_best_first(world) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, cycle = world
+async def test_digest_posts_once_per_day_best_first(world: World) -> None:
+    clock, store, channels, cycle = world.clock, world.store, world.channels, world.cycle
     subscribe(store, 10)
     await cycle.poll()
     clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
@@ -165,8 +180,9 @@ async def test_digest_posts_once_per_day_best_first(world) -> None:  # type: ign
     assert len(set(channels.papers(10))) == len(channels.papers(10))
 
 
-async def test_restart_mid_digest_posts_only_the_rest(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, cycle = world
+async def test_restart_mid_digest_posts_only_the_rest(world: World, tmp_path: Path) -> None:
+    clock, store, feeds, channels, cycle = (world.clock, world.store, world.feeds,
+                                            world.channels, world.cycle)
     subscribe(store, 10, max_papers=25)
     await cycle.poll()
     clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
@@ -188,10 +204,10 @@ async def test_restart_mid_digest_posts_only_the_rest(world, tmp_path: Path) -> 
     reopened.close()
 
 
-async def test_a_passing_send_failure_is_retried_the_same_day_with_backoff(world) -> None:  # type: ignore[no-untyped-def]
+async def test_a_passing_send_failure_is_retried_the_same_day_with_backoff(world: World) -> None:
     """A 503 (or a long rate limit) on a channel's first message must not cost the day's digest:
     it is tried again 5, then 10 minutes later, and only the rest is sent."""
-    clock, store, feeds, channels, service, cycle = world
+    clock, store, channels, cycle = world.clock, world.store, world.channels, world.cycle
     subscribe(store, 10, max_papers=25)
     await cycle.poll()
     clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)  # 09:00 in Berlin
@@ -212,8 +228,8 @@ async def test_a_passing_send_failure_is_retried_the_same_day_with_backoff(world
     assert cycle.failing() == {} and store.subscriptions()[0].enabled
 
 
-async def test_a_retry_past_the_grace_window_gives_up(world) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, cycle = world
+async def test_a_retry_past_the_grace_window_gives_up(world: World) -> None:
+    clock, store, channels, cycle = world.clock, world.store, world.channels, world.cycle
     subscribe(store, 10)
     await cycle.poll()
     clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
@@ -225,8 +241,8 @@ async def test_a_retry_past_the_grace_window_gives_up(world) -> None:  # type: i
     assert channels.posted == []
 
 
-async def test_forbidden_channel_is_disabled_after_repeated_failures_others_still_post(world) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, cycle = world
+async def test_forbidden_channel_is_disabled_after_repeated_failures_others_still_post(world: World) -> None:
+    clock, store, channels, cycle = world.clock, world.store, world.channels, world.cycle
     subscribe(store, 10)
     subscribe(store, 11)
     subscribe(store, 12)
@@ -242,8 +258,8 @@ async def test_forbidden_channel_is_disabled_after_repeated_failures_others_stil
     assert states[12][0] is True and channels.papers(12)
 
 
-async def test_catch_up_respects_the_grace_window(world, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, cycle = world
+async def test_catch_up_respects_the_grace_window(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    clock, store, cycle = world.clock, world.store, world.cycle
     subscribe(store, 10)  # 09:00 Berlin = 07:00 UTC
     await cycle.poll()
     clock.now = dt.datetime(2025, 4, 28, 10, 0, tzinfo=UTC)  # three hours late, grace is two
@@ -256,8 +272,8 @@ async def test_catch_up_respects_the_grace_window(world, caplog: pytest.LogCaptu
     assert result.messages >= 1
 
 
-async def test_nothing_today_note(world) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, cycle = world
+async def test_nothing_today_note(world: World) -> None:
+    clock, store, channels, cycle = world.clock, world.store, world.channels, world.cycle
     subscribe(store, 10, min_score=9.0, nothing_today_note=True)
     subscribe(store, 11, min_score=9.0)
     await cycle.poll()
@@ -268,8 +284,8 @@ async def test_nothing_today_note(world) -> None:  # type: ignore[no-untyped-def
     assert "nothing scored ≥ 9 among 50 new papers" in channels.posted[0][1]
 
 
-async def test_a_batch_is_digested_once_even_when_the_feed_serves_it_again(world) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, cycle = world
+async def test_a_batch_is_digested_once_even_when_the_feed_serves_it_again(world: World) -> None:
+    clock, store, channels, cycle = world.clock, world.store, world.channels, world.cycle
     subscribe(store, 10, max_papers=3, min_score=0.0)
     await cycle.poll()
     clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
@@ -283,8 +299,9 @@ async def test_a_batch_is_digested_once_even_when_the_feed_serves_it_again(world
     assert len(channels.papers(10)) == 3
 
 
-async def test_a_feed_past_the_item_limit_is_split_and_stays_split(world, fixtures_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, channels, service, _ = world
+async def test_a_feed_past_the_item_limit_is_split_and_stays_split(world: World, fixtures_dir: Path) -> None:
+    clock, store, feeds, channels, service = (world.clock, world.store, world.feeds,
+                                              world.channels, world.service)
     cycle = DailyCycle(service, feeds, channels.send, clock, max_items_per_request=50)
     subscribe(store, 10, categories=("quant-ph", "stat.ML"))
     feeds.bodies["quant-ph+stat.ML"] = feeds.bodies["quant-ph"]  # 81 items: past the limit of 50
@@ -297,8 +314,8 @@ async def test_a_feed_past_the_item_limit_is_split_and_stays_split(world, fixtur
     assert [key for key, _ in feeds.requests[3:]] == ["quant-ph", "stat.ML"]
 
 
-async def test_scheduled_polls_retry_in_the_window_until_the_new_batch_is_in(world, quant_ph: bytes) -> None:  # type: ignore[no-untyped-def]
-    clock, store, feeds, _, _, cycle = world
+async def test_scheduled_polls_retry_in_the_window_until_the_new_batch_is_in(world: World, quant_ph: bytes) -> None:
+    clock, store, feeds, cycle = world.clock, world.store, world.feeds, world.cycle
     subscribe(store, 10)
     scheduler = AsyncIOScheduler(timezone=UTC)
     rebuild_jobs(scheduler, cycle)
@@ -329,22 +346,18 @@ async def test_scheduled_polls_retry_in_the_window_until_the_new_batch_is_in(wor
     assert len(feeds.requests) == 3 and feeds.requests[2] == ("quant-ph", '"2"')
 
 
-async def test_a_new_subscription_adds_only_its_own_slots_job(world) -> None:  # type: ignore[no-untyped-def]
+async def test_a_new_subscription_adds_only_its_own_slots_job(world: World) -> None:
     """A /subscribe among thousands of slots must not rebuild them all before it answers."""
     from bot.jobs import ensure_slot, slot_job_id
 
-    clock, store, feeds, channels, service, cycle = world
+    store, cycle = world.store, world.cycle
     for n in range(300):
         subscribe(store, 1000 + n, post_time=dt.time(n // 60, n % 60), timezone="UTC")
     scheduler = AsyncIOScheduler(timezone=UTC)
     rebuild_jobs(scheduler, cycle)
     before = {j.id for j in scheduler.get_jobs()}
-    added: list[str] = []
-    real_add = scheduler.add_job
-    scheduler.add_job = lambda *a, **k: added.append(k["id"]) or real_add(*a, **k)  # type: ignore[method-assign]
     assert ensure_slot(scheduler, cycle, "Asia/Tokyo", 7, 30)
     assert not ensure_slot(scheduler, cycle, "UTC", 0, 5)  # that slot has its job already
-    assert added == [slot_job_id("Asia/Tokyo", "07:30")]
-    assert {j.id for j in scheduler.get_jobs()} == before | set(added)
+    assert {j.id for j in scheduler.get_jobs()} == before | {slot_job_id("Asia/Tokyo", "07:30")}
     rebuild_jobs(scheduler, cycle)  # the day's tidy-up drops the slot nobody posts in
     assert slot_job_id("Asia/Tokyo", "07:30") not in {j.id for j in scheduler.get_jobs()}

@@ -237,7 +237,7 @@ def test_pending_digests_read_off_one_scoring_match_ranking_each_alone(
         alone = build_digest(
             select_papers(inside, sub.include_cross, sub.include_replacements),
             service.profile(1, sub.profile_slug), sub.options,
-            exclude_ids=frozenset(store.delivered_ids(sub.channel_id)),
+            exclude_ids=frozenset(store.delivered_ids(sub.channel_id, today=NOW.date())),
             announced=max((p.published for p in inside if p.published), default=None))
         assert service.pending_digest(sub, NOW) == alone, sub.key
         sizes.append((len(alone.entries), alone.considered))

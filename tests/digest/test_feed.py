@@ -17,7 +17,6 @@ from digest.feed import (
     FeedError,
     MalformedBackgroundError,
     MalformedFeedError,
-    merge_batches,
     parse_api,
     parse_background_jsonl,
     parse_feed,
@@ -538,29 +537,18 @@ def paper(arxiv_id: str, kind: str = "new", title: str = "") -> Paper:
     return Paper(arxiv_id, title or f"{kind} {arxiv_id}", "", announce_type=kind)  # type: ignore[arg-type]
 
 
-def test_merge_counts_a_cross_list_in_two_feeds_once_preferring_the_new_record() -> None:
-    cs = FeedBatch(("cs",), (paper("1", "new"), paper("2", "cross")), THANKSGIVING)
-    math = FeedBatch(("math", "cs"), (paper("2", "new"), paper("1", "cross"), paper("3")), MONDAY)
-    merged = merge_batches([cs, math])
-    assert merged == FeedBatch(
-        categories=("cs", "math"),
-        papers=(paper("1", "new"), paper("2", "new"), paper("3")),
-        announced=MONDAY,
-        empty=False,
-    )
+def test_a_cross_list_in_two_feeds_counts_once_as_its_own_listing() -> None:
+    cs = (paper("1", "new"), paper("2", "cross"))
+    math = (paper("2", "new"), paper("1", "cross"), paper("3"))
+    chosen = select_papers(cs + math, include_cross=True, include_replacements=True)
+    assert chosen == (paper("1", "new"), paper("2", "new"), paper("3"))
 
 
-def test_merging_empty_feeds_is_empty() -> None:
-    weekend = FeedBatch(("cs",), (), THANKSGIVING, empty=True)
-    assert merge_batches([weekend, weekend]) == FeedBatch(("cs",), (), THANKSGIVING, empty=True)
-    assert merge_batches([]) == FeedBatch((), (), None, empty=True)
-
-
-def test_merging_real_feeds_dedupes_by_id(quant_ph: FeedBatch, all_archives: FeedBatch) -> None:
-    merged = merge_batches([quant_ph, all_archives, quant_ph])
+def test_real_feeds_together_give_each_id_once(quant_ph: FeedBatch, all_archives: FeedBatch) -> None:
+    chosen = select_papers(quant_ph.papers + all_archives.papers + quant_ph.papers,
+                           include_cross=True, include_replacements=True)
     ids = [p.arxiv_id for p in quant_ph.papers + all_archives.papers]
-    assert [p.arxiv_id for p in merged.papers] == list(dict.fromkeys(ids))
-    assert merged.announced == MONDAY
+    assert sorted(p.arxiv_id for p in chosen) == sorted(set(ids))
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,12 @@ from digest.models import Subscription
 from digest.schedule import (
     ScheduleError,
     latest_post_at,
-    missed_within,
     next_post_at,
     parse_post_time,
     parse_timezone,
     post_time_on,
 )
+from digest.subscriptions import owed_date
 
 UTC = dt.UTC
 
@@ -57,9 +57,9 @@ def test_spring_gap_posts_after_the_gap() -> None:
     assert at.astimezone(UTC) == dt.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
 
 
-def test_missed_within_grace() -> None:
+def test_the_latest_post_time_and_whether_it_is_still_owed() -> None:
     s = sub("09:00", "Asia/Tokyo")  # 00:00 UTC
     now = dt.datetime(2026, 2, 5, 1, 0, tzinfo=UTC)
     assert latest_post_at(s, now) == dt.datetime(2026, 2, 5, 0, 0, tzinfo=UTC)
-    assert missed_within(s, now, dt.timedelta(hours=2)) == dt.date(2026, 2, 5)
-    assert missed_within(s, now, dt.timedelta(minutes=30)) is None
+    assert owed_date(s, now, dt.timedelta(hours=2)) == dt.date(2026, 2, 5)
+    assert owed_date(s, now, dt.timedelta(minutes=30)) is None

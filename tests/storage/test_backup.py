@@ -110,7 +110,7 @@ def test_restore_puts_back_the_newest_good_backup(path: Path) -> None:
     aside = path.with_name("state.json.corrupt-20261118T110640Z")
     assert aside.read_text() == '{"meta": nonsense'
     with Store.open(path, now=NOW + 5 * DAY) as store:
-        assert store.delivered_ids(10, "ml")
+        assert store.delivered_ids(10, "ml", today=(NOW + 5 * DAY).date())
 
 
 def test_restore_refuses_to_roll_back_a_good_file_unless_forced(path: Path) -> None:

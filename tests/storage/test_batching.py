@@ -81,7 +81,7 @@ def test_a_batch_that_fails_still_writes_what_it_did(path: Path) -> None:
         store.record_delivery(10, "ml", NOW.date(), ["a"], [1], NOW)
         raise RuntimeError("the next send failed")
     with Store.open(path, now=NOW) as store:
-        assert store.delivered_ids(10) == {"a"}
+        assert store.delivered_ids(10, today=NOW.date()) == {"a"}
 
 
 def test_the_file_always_matches_memory(path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import typing
 from collections.abc import Iterator
@@ -45,7 +44,7 @@ def test_no_public_signature_mentions_tinydb_or_raw_documents() -> None:
     assert offenders == {}
     assert leaks(typing.get_type_hints(Store._table)["return"])  # the check does see a table
     assert {name for name, _ in public_methods()} >= {
-        "subscribe", "due_subscriptions", "record_delivery", "delivered_ids", "remember_papers"}
+        "subscribe", "completed", "record_delivery", "delivered_ids", "remember_papers"}
 
 
 def test_what_comes_back_is_values_not_documents(store: Store) -> None:
@@ -62,7 +61,6 @@ def test_what_comes_back_is_values_not_documents(store: Store) -> None:
         store.paper_record(paper(1).arxiv_id), store.get_paper(paper(1).arxiv_id),
         *store.papers_announced(NOW.date()), store.delivery(10, "ml", NOW.date()),
         store.feed_state(["cs.LG"]), store.prune(NOW),
-        *store.due_subscriptions(NOW + dt.timedelta(hours=1), dt.timedelta(hours=1)),
     ]
     assert results and not [r for r in results if isinstance(r, dict) or r is None]
-    assert all(type(i) is str for i in store.delivered_ids(10))
+    assert all(type(i) is str for i in store.delivered_ids(10, today=NOW.date()))

@@ -17,8 +17,7 @@ def test_record_and_read_back(store: Store) -> None:
     assert store.delivery(10, "ml", TODAY) == Delivery(TODAY, ("a", "b"), (100, 101), NOW)
     assert store.delivery(10, "ml", TODAY - DAY) is None
     assert store.delivery(10, "other", TODAY) is None
-    assert store.delivered_ids(10, "ml") == {"a", "b"}
-    assert store.last_delivery_date(10, "ml") == TODAY
+    assert store.delivered_ids(10, "ml", today=TODAY) == {"a", "b"}
 
 
 def test_recording_again_appends_to_the_day_without_repeats(store: Store) -> None:
@@ -34,46 +33,44 @@ def test_delivered_ids_per_profile_or_for_the_whole_channel(store: Store) -> Non
         store.record_delivery(10, "ml", TODAY, ["b"], [2], NOW)
         store.record_delivery(10, "rl", TODAY, ["c"], [3], NOW)
         store.record_delivery(11, "ml", TODAY, ["d"], [4], NOW)
-    assert store.delivered_ids(10, "ml") == {"a", "b"}
-    assert store.delivered_ids(10) == {"a", "b", "c"}
-    assert store.delivered_ids(12) == set()
-    assert store.last_delivery_date(10, "ml") == TODAY
-    assert store.last_delivery_date(10, "nope") is None
+    assert store.delivered_ids(10, "ml", today=TODAY) == {"a", "b"}
+    assert store.delivered_ids(10, today=TODAY) == {"a", "b", "c"}
+    assert store.delivered_ids(12, today=TODAY) == set()
+    assert store.delivered_ids(10, "nope", today=TODAY) == set()
+    assert store.delivered_ids(10, "ml", today=TODAY + 31 * DAY) == set()  # past retention
 
 
 def test_a_nothing_today_post_is_recorded_too(store: Store) -> None:
     store.subscribe(sub())
     store.record_delivery(10, "ml", TODAY, [], [42], NOW, complete=True)
     assert store.delivery(10, "ml", TODAY) == Delivery(TODAY, (), (42,), NOW, complete=True)
-    assert store.due_subscriptions(NOW.replace(hour=9, minute=1), dt.timedelta(minutes=15)) == []
+    assert store.completed(10, "ml", TODAY)
+    assert not store.completed(10, "ml", TODAY + DAY) and not store.completed(10, "rl", TODAY)
 
 
 def test_a_restart_remembers_what_was_posted(path: Path) -> None:
     post_time = NOW.replace(hour=9, minute=1)
     with Store.open(path, now=NOW) as store:
         store.subscribe(sub())
-        assert [s.key for s in store.due_subscriptions(post_time, dt.timedelta(minutes=15))] == [
-            sub().key]
+        assert not store.completed(10, "ml", TODAY)
         store.record_delivery(10, "ml", TODAY, ["a", "b"], [100], post_time, complete=True)
     with Store.open(path, now=post_time + dt.timedelta(minutes=2)) as store:
-        rerun = post_time + dt.timedelta(minutes=3)
-        assert store.due_subscriptions(rerun, dt.timedelta(minutes=15)) == []
-        assert store.delivered_ids(10, "ml") == {"a", "b"}
+        assert store.completed(10, "ml", TODAY)
+        assert store.delivered_ids(10, "ml", today=TODAY) == {"a", "b"}
 
 
 def test_a_digest_cut_short_stays_due_and_knows_what_went_out(path: Path) -> None:
     post_time = NOW.replace(hour=9, minute=1)
-    grace = dt.timedelta(minutes=15)
     with Store.open(path, now=NOW) as store:
         store.subscribe(sub())
         store.record_delivery(10, "ml", TODAY, ["a", "b"], [100], post_time)
     # the bot died before the second message; a new one picks up where it stopped
     with Store.open(path, now=post_time) as store:
         assert store.delivery(10, "ml", TODAY) == Delivery(TODAY, ("a", "b"), (100,), post_time)
-        assert [s.key for s in store.due_subscriptions(post_time, grace)] == [sub().key]
+        assert not store.completed(10, "ml", TODAY)
         store.record_delivery(10, "ml", TODAY, ["c"], [101], post_time)
         store.record_delivery(10, "ml", TODAY, [], [], post_time, complete=True)
-        assert store.due_subscriptions(post_time, grace) == []
+        assert store.completed(10, "ml", TODAY)
         assert store.delivery(10, "ml", TODAY) == Delivery(
             TODAY, ("a", "b", "c"), (100, 101), post_time, complete=True)
 
@@ -85,7 +82,7 @@ def test_prune_drops_deliveries_past_retention(path: Path) -> None:
             store.record_delivery(10, "ml", day, [f"p{age}"], [age], NOW - age * DAY)
         store.record_delivery(10, "rl", TODAY - 31 * DAY, ["q"], [1], NOW - 31 * DAY)
         assert store.prune(NOW).delivery_days_removed == 3
-        assert store.delivered_ids(10) == {"p29", "p0"}
+        assert store.delivered_ids(10, today=TODAY) == {"p29", "p0"}
         assert store.delivery(10, "ml", TODAY - 30 * DAY) is None
         assert store.delivery(10, "ml", TODAY - 29 * DAY) is not None
 
@@ -107,7 +104,7 @@ def test_a_delivery_is_durable_before_the_state_file_is_written(path: Path, tmp_
         with journal_path(crashed / path.name).open("ab") as torn:
             torn.write(b'{"c": 10, "s": "ml", "d": "20')  # a kill mid-append
     with Store.open(crashed / path.name, now=NOW) as again:
-        assert again.delivered_ids(10) == {"2611.00001"}
-        assert again.covered_until(10, "ml") == NOW.date()
+        assert again.delivered_ids(10, today=TODAY) == {"2611.00001"}
+        assert again.covered_until(10, "ml", today=TODAY) == NOW.date()
     assert journal_path(crashed / path.name).read_bytes() == b""  # folded into the file
     assert journal_path(path).read_bytes() == b""  # emptied by the close's write

@@ -109,13 +109,12 @@ def test_a_clock_run_ahead_does_not_age_out_real_records(path: Path) -> None:
         ahead = NOW + 43 * DAY
         store.prune(ahead)
         store.remember_papers([paper(2)], announced=TODAY, now=ahead)  # arXiv's days did not move
-        back = NOW + DAY
-        store.due_subscriptions(back, 6 * HOUR)  # the posting slot's first step, as the bot runs
-        assert store.delivered_ids(10) == {paper(1).arxiv_id}
-        assert store.covered_until(10, "ml") == TODAY
+        back = (NOW + DAY).date()  # the clock is right again
+        assert store.delivered_ids(10, today=back) == {paper(1).arxiv_id}
+        assert store.covered_until(10, "ml", today=back) == TODAY
         assert store.paper_record(paper(1).arxiv_id) is not None
-        store.record_delivery(10, "ml", back.date(), [paper(2).arxiv_id], [2], back)
-        assert store.delivered_ids(10) == {paper(1).arxiv_id, paper(2).arxiv_id}
+        store.record_delivery(10, "ml", back, [paper(2).arxiv_id], [2], NOW + DAY)
+        assert store.delivered_ids(10, today=back) == {paper(1).arxiv_id, paper(2).arxiv_id}
 
 
 def test_mark_keep_within_a_batch_is_visible_before_the_flush(store: Store) -> None:

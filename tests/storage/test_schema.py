@@ -43,7 +43,7 @@ def test_a_version_0_file_is_migrated_and_backed_up(path: Path) -> None:
             sub(post_time=dt.time(7, 0), timezone="Europe/Berlin", categories=("cs.LG",)),
             sub(channel=11, slug="rl"),
         ]
-        assert store.delivered_ids(10, "ml") == {"2611.00001", "2611.00002", "2611.00003"}
+        assert store.delivered_ids(10, "ml", today=NOW.date()) == {"2611.00001", "2611.00002", "2611.00003"}
     assert json.loads(path.read_bytes())["meta"]["schema"]["version"] == SCHEMA_VERSION
     assert (backup_dir(path) / f"{NOW.date()}.json").read_bytes() == raw
     assert not check_state(path).needs_migration

@@ -300,7 +300,6 @@ class FakeDiscord:
         self.token_lifetime_s = TOKEN_LIFETIME_S
         self.bot_permissions = bot_permissions
         self.requests: list[Recorded] = []
-        self.queue: asyncio.Queue[Recorded] = asyncio.Queue()
         self.statuses: dict[int, int] = {}  # request seq -> the status the fake answered
         self.unhandled: list[Recorded] = []  # requests for routes the fake does not know
         self.errors: list[str] = []  # requests the fake failed to handle
@@ -566,7 +565,6 @@ class FakeDiscord:
         record = Recorded(len(self.requests), request.method, path, dict(request.query), body,
                           dict(request.headers), at, tuple(files), malformed)
         self.requests.append(record)
-        self.queue.put_nowait(record)
         self._notify(record)
         return record
 
