@@ -10,21 +10,20 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
 
 from bot import sources
-from bot.arxiv_client import ArxivUnavailableError, ClientSettings
-from bot.config import ConfigError
-from digest.arxiv_id import BadArxivIdError
-from digest.background import BackgroundDataError, background_to_json
-from digest.catalog import UnknownProfileError, find_profile
-from digest.categories import CategoryError, in_categories, parse_categories
-from digest.corpus import CorpusFormatError
-from digest.feed import FeedError, select_papers
+from bot.arxiv_client import ClientSettings
+from bot.config import Settings
+from digest.background import background_to_json
+from digest.catalog import find_profile
+from digest.categories import DEFAULT_CATEGORIES, in_categories, parse_categories
+from digest.errors import UserError
+from digest.feed import select_papers
 from digest.models import DigestOptions
-from digest.profile_json import ProfileDataError, profiles_to_json
+from digest.profile_json import profiles_to_json
 from digest.profiles import learn_profiles
 from digest.rank import build_digest
 from digest.render import (
@@ -35,32 +34,11 @@ from digest.render import (
     render_profiles_markdown,
 )
 from storage import (
-    CorruptStateError,
-    StateError,
-    StateLockedError,
     check_state,
     restore_latest_backup,
 )
 
-# The corpus is machine learning (cs.LG, stat.ML) and its use in the physical sciences
-# (physics.comp-ph); most of its physics, astro and security papers are cross-listed into cs.LG.
-DEFAULT_CATEGORIES = "cs.LG+stat.ML+physics.comp-ph"
-
-USER_ERRORS = (
-    UnknownProfileError,
-    CategoryError,
-    CorpusFormatError,
-    ProfileDataError,
-    BackgroundDataError,
-    FeedError,
-    BadArxivIdError,
-    ArxivUnavailableError,
-    sources.InputError,
-    ConfigError,
-    StateError,
-    CorruptStateError,
-    StateLockedError,
-)
+DEFAULT_FEED = "+".join(DEFAULT_CATEGORIES)
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
@@ -71,7 +49,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
         raise sources.InputError(
             f"learn needs the optional packages networkx and scipy ({exc.name} is missing): "
             "pip install 'arxiv-digest[learn]'") from None
-    paths = [Path(p) for p in args.paths] or [sources.default_corpus_path()]
+    paths = [Path(p) for p in args.paths] or [args.settings.corpus_path]
     started = time.perf_counter()
     corpus, counts = sources.read_corpus(paths)
     for name, count in counts.items():
@@ -106,7 +84,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
-    profiles = sources.load_profiles(_path(args.profiles))
+    profiles = sources.load_profiles(_path(args.profiles) or args.settings.profiles_path)
     if args.format == "markdown":
         chosen = [find_profile(profiles, args.slug)] if args.slug else profiles
         sys.stdout.write(render_profiles_markdown(chosen))
@@ -118,7 +96,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    profiles = sources.load_profiles(_path(args.profiles))
+    profiles = sources.load_profiles(_path(args.profiles) or args.settings.profiles_path)
     profile = find_profile(profiles, args.slug)
     wanted = (parse_categories(args.categories, sources.shipped_categories())
               if args.categories else ())
@@ -127,7 +105,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     else:
         settings = ClientSettings()
         batch = asyncio.run(sources.fetch_batch(
-            args.feed or "+".join(wanted or DEFAULT_CATEGORIES.split("+")), settings))
+            args.feed or "+".join(wanted or DEFAULT_CATEGORIES), settings))
     for line in batch.skipped:
         print(f"arxiv-digest: skipped {line}", file=sys.stderr)
     if batch.empty:
@@ -148,9 +126,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import run_bot
-    from bot.config import Settings, configure_logging
+    from bot.config import configure_logging, require_token
 
-    settings = Settings.from_env(os.environ)
+    settings = require_token(args.settings)
     configure_logging(settings)
     profiles = sources.load_profiles(settings.profiles_path)
     asyncio.run(run_bot(settings, profiles))
@@ -158,7 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_state(args: argparse.Namespace) -> int:
-    path = Path(args.state or os.environ.get("ARXIV_DIGEST_STATE", "data/state.json"))
+    path = Path(args.state) if args.state else args.settings.state_path
     if args.action == "check":
         report = check_state(path)
         print(report.summary())
@@ -207,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a saved feed (.xml), a background listing (.jsonl) or a feed URL")
     preview.add_argument("--categories",
                          help="arXiv categories joined with '+' or commas; for a live feed the "
-                              f"default is {DEFAULT_CATEGORIES}, a saved file is filtered to them")
+                              f"default is {DEFAULT_FEED}, a saved file is filtered to them")
     preview.add_argument("--top", type=_positive_int, default=10, help="at most N papers (default 10)")
     preview.add_argument("--min-score", type=float, default=DigestOptions().min_score,
                          help=f"threshold on the calibrated score (default {DigestOptions().min_score})")
@@ -236,12 +214,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     """Run one command; user errors print a message and exit with status 2."""
     args = build_parser().parse_args(argv)
     try:
+        args.settings = Settings.from_env(os.environ if env is None else env, need_token=False)
         return int(args.func(args))
-    except USER_ERRORS as exc:
+    except UserError as exc:
         print(f"arxiv-digest: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -15,39 +15,56 @@ class ConfigError(UserError):
     """The environment does not configure a runnable bot."""
 
 
+DEFAULT_STATE_PATH = Path("data/state.json")
+NO_TOKEN = ("DISCORD_TOKEN is not set. Create a bot token in the Discord developer portal "
+            "and export DISCORD_TOKEN=... before `arxiv-digest run`.")
+DEFAULT_CORPUS_PATH = Path("../shared/corpus")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything `arxiv-digest run` needs; the token is kept out of repr and logs."""
+    """Everything the commands read from the environment; the token is kept out of repr and logs.
 
-    token: str = field(repr=False)
-    state_path: Path = Path("data/state.json")
+    `from_env` is the one place the environment is read. Only `arxiv-digest run` needs a token;
+    the other commands read the same settings without one.
+    """
+
+    token: str = field(repr=False, default="")
+    state_path: Path = DEFAULT_STATE_PATH
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     profiles_path: Path | None = None
+    corpus_path: Path = DEFAULT_CORPUS_PATH
     retention_days: int = 30
     grace: dt.timedelta = dt.timedelta(hours=6)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
-        """Settings from environment variables; a missing token or bad value is a ConfigError."""
+    def from_env(cls, env: Mapping[str, str], *, need_token: bool = True) -> Settings:
+        """Settings from environment variables; a missing token (when needed) or a bad value is
+        a ConfigError that names the variable."""
         token = env.get("DISCORD_TOKEN", "").strip()
-        if not token:
-            raise ConfigError(
-                "DISCORD_TOKEN is not set. Create a bot token in the Discord developer portal "
-                "and export DISCORD_TOKEN=... before `arxiv-digest run`."
-            )
+        if need_token and not token:
+            raise ConfigError(NO_TOKEN)
         level = env.get("ARXIV_DIGEST_LOG_LEVEL", "INFO").upper()
         if not isinstance(logging.getLevelName(level), int):
             raise ConfigError(f"ARXIV_DIGEST_LOG_LEVEL={level!r} is not a log level (try INFO or DEBUG)")
         return cls(
             token=token,
-            state_path=Path(env.get("ARXIV_DIGEST_STATE", "data/state.json")),
+            state_path=Path(env.get("ARXIV_DIGEST_STATE") or DEFAULT_STATE_PATH),
             dev_guild_id=_int(env, "ARXIV_DIGEST_DEV_GUILD"),
             log_level=level,
             profiles_path=Path(env["ARXIV_DIGEST_PROFILES"]) if env.get("ARXIV_DIGEST_PROFILES") else None,
+            corpus_path=Path(env.get("ARXIV_DIGEST_CORPUS") or DEFAULT_CORPUS_PATH),
             retention_days=_int(env, "ARXIV_DIGEST_RETENTION_DAYS") or 30,
             grace=dt.timedelta(hours=_int(env, "ARXIV_DIGEST_GRACE_HOURS") or 6),
         )
+
+
+def require_token(settings: Settings) -> Settings:
+    """The settings, if they carry a token; a ConfigError saying how to get one if not."""
+    if not settings.token:
+        raise ConfigError(NO_TOKEN)
+    return settings
 
 
 def _int(env: Mapping[str, str], name: str) -> int | None:

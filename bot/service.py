@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -18,10 +17,12 @@ from bot.arxiv_client import ArxivUnavailableError
 from bot.sources import shipped_categories
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.catalog import find_profile
+from digest.categories import DEFAULT_CATEGORIES
 from digest.custom import profile_from_keywords, profile_from_papers
 from digest.errors import UserError
 from digest.feed import FeedError, parse_api, select_papers
 from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
+from digest.naming import slug_of
 from digest.rank import DayScores, RankIndex, build_index, score_day, score_paper
 from digest.schedule import next_post_at
 from digest.subscriptions import (
@@ -37,8 +38,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 OnChange = Callable[[Subscription | None], None]
-DEFAULT_CATEGORIES = ("cs.LG", "stat.ML", "physics.comp-ph")
 MAX_CUSTOM_PROFILES = 25
+MAX_SLUG = 40  # characters of a server profile's slug
 MAX_PROFILE_NAME = 60  # characters: a name is shown in headers and notes, which Discord caps
 MAX_KEYWORDS = 40
 MAX_PAPER_IDS = 50
@@ -84,7 +85,7 @@ class DigestService:
 
     async def create_profile(self, guild_id: int, name: str, spec: str) -> Profile:
         """A guild-custom profile from comma-separated keywords or arXiv ids."""
-        slug = _slugify(name)
+        slug = slug_of(name)[:MAX_SLUG]
         if not slug:
             raise UserError("Give the profile a name with letters or digits in it.")
         if len(name.strip()) > MAX_PROFILE_NAME:
@@ -315,10 +316,6 @@ class _Recent:
             left_out = self.day.ids - {p.arxiv_id for p in allowed.papers}
             found = self.views[key] = _View(left_out, allowed.announced)
         return found
-
-
-def _slugify(name: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", name.lower()))[:40]
 
 
 def _ids_or_none(items: Sequence[str]) -> list[str] | None:

@@ -9,7 +9,6 @@ import asyncio
 import datetime as dt
 import importlib.resources
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -26,8 +25,6 @@ from digest.profile_json import profiles_from_json
 
 log = logging.getLogger(__name__)
 
-PROFILES_ENV = "ARXIV_DIGEST_PROFILES"
-CORPUS_ENV = "ARXIV_DIGEST_CORPUS"
 
 
 class InputError(UserError):
@@ -67,11 +64,6 @@ def read_corpus(paths: Iterable[Path]) -> tuple[list[CorpusPaper], dict[str, int
     return dedupe_papers(papers), counts
 
 
-def default_corpus_path() -> Path:
-    """$ARXIV_DIGEST_CORPUS, or ../shared/corpus beside the current folder."""
-    return Path(os.environ.get(CORPUS_ENV, "../shared/corpus"))
-
-
 def shipped_profiles_text() -> str:
     """The learned profiles that ship inside the package."""
     return (importlib.resources.files("digest") / "data" / "profiles.json").read_text("utf-8")
@@ -102,8 +94,8 @@ def read_background(paths: Iterable[Path]) -> tuple[Background, list[Paper]]:
 
 
 def load_profiles(path: Path | None = None) -> list[Profile]:
-    """Profiles from a file (or $ARXIV_DIGEST_PROFILES), else the shipped ones."""
-    chosen = path or (Path(os.environ[PROFILES_ENV]) if os.environ.get(PROFILES_ENV) else None)
+    """Profiles from a file, else the shipped ones."""
+    chosen = path
     if chosen is None:
         return profiles_from_json(shipped_profiles_text())
     try:

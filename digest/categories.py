@@ -12,6 +12,12 @@ from digest.models import Paper
 _SEPARATORS = re.compile(r"[+,\s]+")
 
 
+# The corpus is machine learning (cs.LG, stat.ML) and its use in the physical sciences
+# (physics.comp-ph); most of its physics, astronomy and security papers are cross-listed into
+# cs.LG, so these three feeds carry what it reads without a day's worth of unrelated physics.
+DEFAULT_CATEGORIES: tuple[str, ...] = ("cs.LG", "stat.ML", "physics.comp-ph")
+
+
 class CategoryError(UserError):
     """Categories that arXiv does not have; the text says which and what was probably meant."""
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.errors import UserError
 from digest.models import CorpusPaper
-from digest.text import normalise_title, normalise_whitespace
+from digest.text import normalise_title, normalise_whitespace, split_authors
 
 Line = tuple[int, str]  # (1-based line number, stripped text)
 
@@ -26,7 +26,6 @@ _LISTING_FURNITURE = re.compile(
     rf"^(?:new|subscribe|by\s*AK and the research community|{_DATE})$", re.IGNORECASE
 )
 _GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=\S)")
-_AUTHOR_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 
 MAX_TITLE_CHARS = 300
 MIN_ABSTRACT_CHARS = 80
@@ -164,12 +163,6 @@ def _publication_paper(block: Sequence[Line], abstract: str, source: str) -> Cor
         arxiv_id=arxiv_id,
         source=f"{source}:{title_no}",
     )
-
-
-def split_authors(line: str) -> tuple[str, ...]:
-    """Author names from 'A, B, and C' or 'A and B' (commas, with a final 'and')."""
-    names = (normalise_whitespace(name) for name in _AUTHOR_SEPARATOR.split(line))
-    return tuple(name for name in names if name)
 
 
 def dedupe_papers(papers: Iterable[CorpusPaper]) -> list[CorpusPaper]:

@@ -19,7 +19,7 @@ import feedparser
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.errors import UserError
 from digest.models import ANNOUNCE_TYPES, AnnounceType, DigestOptions, FeedBatch, Paper
-from digest.text import normalise_whitespace, untex_name
+from digest.text import normalise_whitespace, split_authors, untex_name
 
 
 class FeedError(UserError):
@@ -57,7 +57,6 @@ _OLD_MARKERS: dict[str, AnnounceType] = {"": "new", "CROSS LISTED": "cross", "UP
 _FEED_ERROR_TITLE = "Feed error for query"
 _RSS_QUERY = re.compile(r"/rss/([^?#]+?)/?(?:[?#]|$)")
 _BAD_NAME = re.compile(r"Bad \w+ '([^']*)'")
-_AND = re.compile(r"(?:^|\s)and\s+")
 # When one id shows up twice, the record to keep: a paper's own listing beats a cross-list.
 _PREFERENCE = {
     kind: rank for rank, kind in enumerate(("new", "unknown", "cross", "replace", "replace-cross"))
@@ -127,25 +126,6 @@ def select_papers(
     """Each id once (a paper's own listing over a cross-list), of the announce types asked for."""
     options = DigestOptions(include_cross=include_cross, include_replacements=include_replacements)
     return tuple(p for p in _preferred_of_each(papers) if options.admits(p))
-
-
-def split_authors(text: str) -> tuple[str, ...]:
-    """Names in arXiv's one-line author list; parenthesised affiliations are dropped."""
-    balanced = text.count("(") == text.count(")")
-    names: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for char in text:
-        if balanced and char in "()":
-            depth += 1 if char == "(" else -1
-        elif depth == 0 and char == ",":
-            names.append("".join(current))
-            current = []
-        elif depth == 0:
-            current.append(char)
-    names.append("".join(current))
-    parts = (untex_name(part) for name in names for part in _AND.split(name))
-    return tuple(part for part in parts if part)
 
 
 # -- feeds -----------------------------------------------------------------------------------

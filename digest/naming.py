@@ -39,6 +39,7 @@ def commonest(counts: Counter[str]) -> str:
 
 
 def slug_of(text: str) -> str:
+    """A name as a slug: letters and digits of any script, lower case, runs joined by '-'."""
     return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 

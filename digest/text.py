@@ -186,3 +186,26 @@ def surface_forms(text: str, max_n: int = 3) -> Iterable[tuple[str, str]]:
             if not usable[i + n - 1]:
                 break
             yield " ".join(keys[i : i + n]), " ".join(raw[i : i + n])
+
+
+_AND = re.compile(r"(?:^|\s)and\s+")
+
+
+def split_authors(text: str) -> tuple[str, ...]:
+    """Names in a one-line author list (arXiv's, or a corpus page's 'A, B, and C'); parenthesised
+    affiliations are dropped."""
+    balanced = text.count("(") == text.count(")")
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if balanced and char in "()":
+            depth += 1 if char == "(" else -1
+        elif depth == 0 and char == ",":
+            names.append("".join(current))
+            current = []
+        elif depth == 0:
+            current.append(char)
+    names.append("".join(current))
+    parts = (untex_name(part) for name in names for part in _AND.split(name))
+    return tuple(part for part in parts if part)

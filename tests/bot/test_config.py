@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, RedactingFilter, Settings, configure_logging
+from bot.config import ConfigError, RedactingFilter, Settings, configure_logging, require_token
 
 TOKEN = "MTIz.secret-token-value"
 
@@ -20,6 +20,17 @@ def test_settings_from_env() -> None:
     assert TOKEN not in repr(s)
     default = Settings.from_env({"DISCORD_TOKEN": TOKEN})
     assert default.state_path == Path("data/state.json") and default.dev_guild_id is None
+    assert (default.profiles_path, default.corpus_path) == (None, Path("../shared/corpus"))
+
+
+def test_commands_other_than_run_read_the_same_settings_without_a_token() -> None:
+    s = Settings.from_env({"ARXIV_DIGEST_PROFILES": "mine.json", "ARXIV_DIGEST_CORPUS": "papers/",
+                           "ARXIV_DIGEST_STATE": "/srv/state.json"}, need_token=False)
+    assert (s.token, s.profiles_path, s.corpus_path, s.state_path) == (
+        "", Path("mine.json"), Path("papers"), Path("/srv/state.json"))
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN is not set"):
+        require_token(s)
+    assert require_token(Settings(token=TOKEN)).token == TOKEN
 
 
 @pytest.mark.parametrize("env, message", [

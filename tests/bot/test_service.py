@@ -196,6 +196,11 @@ async def test_custom_profiles_from_keywords_and_from_papers(service: DigestServ
     assert [p.slug for p in service.profiles_for(2)] == ["neural-operators", "neural-fields"]
     with pytest.raises(UserError, match="built-in profile"):
         await service.create_profile(1, "Neural Operators", "x")
+    # a name in any script keeps its letters: the slug is what members type
+    assert (await service.create_profile(3, "Réseaux de neurones", "neural networks")).slug == (
+        "réseaux-de-neurones")
+    assert (await service.create_profile(3, "ニューラル 演算子", "neural operator")).slug == (
+        "ニューラル-演算子")
     service.subscribe(SubscribeRequest(1, 10, 99, "graph-nets"))
     service.delete_profile(1, "graph-nets")
     assert service.subscriptions(1, 10) == []

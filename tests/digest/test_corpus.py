@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.corpus import CorpusFormatError, dedupe_papers, parse_corpus_text, split_authors
+from digest.corpus import CorpusFormatError, dedupe_papers, parse_corpus_text
 from digest.models import CorpusPaper
+from digest.text import split_authors
 
 EXPECTED_COUNTS = {"000": 81, "001": 194, "002": 77, "003": 282, "004": 124}
 FURNITURE = {

@@ -21,9 +21,9 @@ from digest.feed import (
     parse_background_jsonl,
     parse_feed,
     select_papers,
-    split_authors,
 )
 from digest.models import FeedBatch, Paper
+from digest.text import split_authors
 
 MONDAY = dt.date(2025, 4, 28)
 THANKSGIVING = dt.date(2024, 11, 28)
