@@ -261,7 +261,7 @@ async def paper(interaction: discord.Interaction, id: str) -> None:
     service = _service(interaction)
     await interaction.response.defer(thinking=True)  # a look-up can take seconds
     try:
-        found = service.cached_paper(id) or await service.lookup_paper(id)
+        found = await service.lookup_paper(id)
     except UserError:
         # A followup would resolve the public "thinking" message, showing the error to
         # everyone; without that message the error handler's reply is the caller's alone.

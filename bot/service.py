@@ -172,19 +172,17 @@ class DigestService:
     # -- papers ---------------------------------------------------------------------------
 
     def cached_paper(self, text: str) -> Paper | None:
-        """A paper the bot has already seen, without asking arXiv; kept in full from now on,
-        since someone wanted it."""
+        """A paper the bot has already seen, without asking arXiv (a read: nothing changes)."""
         arxiv_id, _ = parse_arxiv_id(text)
-        found = self.store.get_paper(arxiv_id)
-        if found is not None:
-            self.store.mark_keep([arxiv_id])
-        return found
+        return self.store.get_paper(arxiv_id)
 
     async def lookup_paper(self, text: str) -> Paper:
-        """A paper by id or URL: from the store if seen, else from the arXiv API."""
+        """A paper by id or URL for someone who asked for it: from the store if seen (and kept
+        in full from now on, since someone wanted it), else from the arXiv API."""
         arxiv_id, _ = parse_arxiv_id(text)
-        cached = self.cached_paper(arxiv_id)
+        cached = self.store.get_paper(arxiv_id)
         if cached is not None:
+            self.store.mark_keep([arxiv_id])
             return cached
         [paper] = await self.lookup_many([arxiv_id])
         return paper

@@ -58,8 +58,9 @@ def test_folds_partition_the_corpus_near_evenly() -> None:
     assert all(list(f) == sorted(f) for f in folds)
 
 
-def test_folds_are_deterministic_per_seed() -> None:
-    assert fold_indices(50, 5, seed=3) == fold_indices(50, 5, seed=3)
+def test_folds_are_fixed_by_the_seed() -> None:
+    # pinned, so that a recorded figure can be reproduced in another session or Python version
+    assert fold_indices(10, 3, seed=1) == [(0, 2, 6, 7), (4, 5, 8), (1, 3, 9)]
     assert fold_indices(50, 5, seed=3) != fold_indices(50, 5, seed=4)
 
 

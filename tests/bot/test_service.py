@@ -164,11 +164,12 @@ async def test_a_look_up_never_overwrites_what_a_feed_brought(service: DigestSer
     assert from_feed in service.store.papers_announced(day)
 
 
-def test_a_paper_looked_up_from_the_store_is_kept_in_full(service: DigestService) -> None:
+async def test_a_paper_looked_up_from_the_store_is_kept_in_full(service: DigestService) -> None:
     seen = Paper("2602.00001", "Neural operators for weather", "We forecast with operators.")
     service.store.remember_papers([seen], announced=NOW.date(), now=NOW)
-    assert not service.store.paper_record("2602.00001").keep  # type: ignore[union-attr]
     assert service.cached_paper("2602.00001v2") == seen
+    assert not service.store.paper_record("2602.00001").keep  # type: ignore[union-attr]
+    assert await service.lookup_paper("2602.00001v2") == seen  # a member asked for it
     assert service.store.paper_record("2602.00001").keep  # type: ignore[union-attr]
     assert service.cached_paper("2602.00002") is None
 

@@ -40,10 +40,11 @@ def paper(arxiv_id: str, title: str, abstract: str = "", kind: str = "new") -> P
 
 
 def test_a_score_is_the_weighted_presence_of_terms_over_the_scale() -> None:
-    # title: "neural operator", "operator"; abstract: "pde", "operator"
+    # title: "neural operator", "operator"; abstract: "pde", "operator". A title match counts
+    # 1.25, an abstract match 1.0: 1.0 * 1.25 + 0.3 * (1.25 + 1.0) + 0.6 * 1.0 = 2.525, over 2.0.
+    assert (TITLE_WEIGHT, ABSTRACT_WEIGHT) == (1.25, 1.0)
     result = score_paper(OPERATORS, paper("1", "A neural operator", "Solving PDEs with an operator."))
-    raw = (1.0 * TITLE_WEIGHT) + 0.3 * (TITLE_WEIGHT + ABSTRACT_WEIGHT) + 0.6 * ABSTRACT_WEIGHT
-    assert result.score == round(raw / 2.0, 4)
+    assert result.score == 1.2625
 
 
 def test_title_hit_outweighs_abstract_hit() -> None:
@@ -62,9 +63,10 @@ def test_repeating_a_term_adds_nothing_and_length_does_not_dilute() -> None:
 
 def test_hits_explain_the_whole_score_with_words_folded_into_their_phrases() -> None:
     result = score_paper(OPERATORS, paper("1", "A neural operator", "Solving PDEs with an operator."))
-    assert [h.term for h in result.hits] == ["neural operators", "PDEs"]
-    raw = sum(h.contribution for h in result.hits)  # 'operator' is folded into 'neural operators'
-    assert round(raw / OPERATORS.scale, 4) == result.score
+    # 'operator' (0.3 in title and abstract) is folded into 'neural operators' (1.0 in the title)
+    assert [(h.term, round(h.contribution, 4)) for h in result.hits] == [
+        ("neural operators", 1.925), ("PDEs", 0.6)]
+    assert result.score == round((1.925 + 0.6) / OPERATORS.scale, 4)
 
 
 def test_unmatched_is_zero_and_unexplained() -> None:

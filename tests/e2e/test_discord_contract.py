@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -475,27 +474,3 @@ def test_validators_are_built_once_per_operation(contract: Contract) -> None:
     assert contract.validator("POST", MESSAGES, 400) is contract.validator("POST", MESSAGES, 404)  # "4XX"
     assert contract.validator("POST", MESSAGES, 200) is not contract.validator("POST", MESSAGES, 400)
     assert contract.validator("DELETE", "/channels/1/messages/2") is None  # no body to judge
-
-
-# -- speed ------------------------------------------------------------------------------------
-
-def test_checking_a_message_body_is_fast(contract: Contract) -> None:
-    body = message(embeds=[embed(i) for i in range(10)])
-    assert contract.check_request("POST", MESSAGES, body) is None
-
-    def per_call_ms(check: Callable[[], object], rounds: int = 200) -> float:
-        check()
-        best = float("inf")
-        for _ in range(5):
-            start = time.perf_counter()
-            for _ in range(rounds):
-                check()
-            best = min(best, (time.perf_counter() - start) / rounds * 1000)
-        return best
-
-    fast = per_call_ms(lambda: contract.check_request("POST", MESSAGES, body))
-    plain = contract.reference_validator("POST", MESSAGES)
-    assert plain is not None
-    reference = per_call_ms(lambda: plain.is_valid(body), rounds=20)
-    print(f"\ncheck_request, a message with 10 embeds: {fast:.3f} ms "
-          f"(plain jsonschema descent of its schema alone: {reference:.3f} ms)")
