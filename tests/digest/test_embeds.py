@@ -6,13 +6,12 @@ import datetime as dt
 import re
 
 from digest.embeds import (
-    MAX_CHARS_PER_MESSAGE,
     MAX_EMBEDS_PER_MESSAGE,
-    embed_chars,
     plan_messages,
     scored_embed,
 )
 from digest.models import Digest, DigestOptions, Hit, Paper, Profile, ScoredPaper, Term
+from tests.support.discord_contract import EMBED_TOTAL_MAX, embed_size
 
 PROFILE = Profile("neural-operators", "Neural Operators", (Term("neural operator", "neural operators", 1.0),))
 
@@ -45,7 +44,7 @@ def test_long_digest_splits_by_count_and_characters() -> None:
     assert [len(p.embeds) for p in plans] == [6, 6, 6, 6, 1]  # each embed is ~950 chars
     for plan in plans:
         assert len(plan.embeds) <= MAX_EMBEDS_PER_MESSAGE
-        assert sum(embed_chars(e) for e in plan.embeds) <= MAX_CHARS_PER_MESSAGE
+        assert sum(embed_size(e) for e in plan.embeds) <= EMBED_TOTAL_MAX  # Discord's count, not ours
     assert plans[0].content.startswith("**arXiv digest · 2026-02-05 · Neural Operators**")
     assert all(p.content == "" for p in plans[1:])
     assert [i for p in plans for i in p.arxiv_ids] == [f"2602.{i:05d}" for i in range(25)]

@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 
 from bot.app import Runtime
-from digest.embeds import MAX_CHARS_PER_MESSAGE, MAX_EMBEDS_PER_MESSAGE, embed_chars
+from digest.embeds import MAX_EMBEDS_PER_MESSAGE
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock, FakeArxiv
+from tests.support.discord_contract import EMBED_TOTAL_MAX, embed_size
 from tests.support.fake_discord import FakeDiscord, option
 
 UTC = dt.UTC
@@ -79,7 +80,7 @@ async def test_long_digest_is_split_within_discord_limits(start_bot: BotFactory,
     assert len(posted) >= 3
     for message in posted:
         assert len(message["embeds"]) <= MAX_EMBEDS_PER_MESSAGE
-        assert sum(embed_chars(e) for e in message["embeds"]) <= MAX_CHARS_PER_MESSAGE
+        assert sum(embed_size(e) for e in message["embeds"]) <= EMBED_TOTAL_MAX  # Discord's count
         assert all(len(e["title"]) <= 256 and len(e["description"]) <= 4096 for e in message["embeds"])
     urls = [e["url"] for m in posted for e in m["embeds"]]
     assert len(urls) == len(set(urls)) >= 40  # every new or cross-listed paper with any match
