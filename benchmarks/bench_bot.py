@@ -81,6 +81,7 @@ class LoopStalls:
 
 # -- the fake Discord's own process ----------------------------------------------------------
 
+
 async def serve_fake(channels: int, latency_s: float) -> None:
     """Run the fake, taking one command per stdin line: `paper GUILD CHANNEL ID` pushes /paper
     and prints seconds from the push to the callback and to the answer; `report` prints what it
@@ -95,22 +96,33 @@ async def serve_fake(channels: int, latency_s: float) -> None:
     loop = asyncio.get_running_loop()
     while (line := await loop.run_in_executor(None, sys.stdin.readline)).split()[:1] == ["paper"]:
         _, guild, channel, paper_id = line.split()
-        iid = await fake.slash("paper", [option("id", paper_id)], guild_id=int(guild),
-                               channel_id=int(channel))
+        iid = await fake.slash(
+            "paper", [option("id", paper_id)], guild_id=int(guild), channel_id=int(channel)
+        )
         await fake.answer(iid, timeout=30)
         token = fake.interactions[iid]["token"]
         answered = next(r.at for r in fake.requests if r.path.endswith(f"/{token}"))
         print(json.dumps([await fake.callback_latency_s(iid), answered - fake.pushed_at[iid]]), flush=True)
     messages = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
-    print(json.dumps({
-        "requests": len(fake.requests), "posted": len(fake.posted), "messages": len(messages),
-        "throttled": len(fake.throttled), "refused": len(fake.refused),
-        "violations": len(fake.violations), "errors": len(fake.errors),
-        "late_callbacks": len(fake.late_callbacks), "stalls": stalls.summary(),
-        "stall_times": [round(at, 3) for at, _ in stalls.stalls[:10]],
-        "examples": [str(x)[:300] for x in (fake.violations[:3] + [e for _, e in fake.refused[:3]])]
-        + [f"429 {r.method} {r.path} at {r.at:.3f}" for r in fake.throttled[:5]],
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "requests": len(fake.requests),
+                "posted": len(fake.posted),
+                "messages": len(messages),
+                "throttled": len(fake.throttled),
+                "refused": len(fake.refused),
+                "violations": len(fake.violations),
+                "errors": len(fake.errors),
+                "late_callbacks": len(fake.late_callbacks),
+                "stalls": stalls.summary(),
+                "stall_times": [round(at, 3) for at, _ in stalls.stalls[:10]],
+                "examples": [str(x)[:300] for x in (fake.violations[:3] + [e for _, e in fake.refused[:3]])]
+                + [f"429 {r.method} {r.path} at {r.at:.3f}" for r in fake.throttled[:5]],
+            }
+        ),
+        flush=True,
+    )
     freezer.cancel()
     await fake.stop()
 
@@ -128,6 +140,7 @@ async def _freeze_garbage() -> None:
 
 # -- the bot's process ------------------------------------------------------------------------
 
+
 async def serve_feed(body: bytes) -> tuple[web.AppRunner, str]:
     async def rss(request: web.Request) -> web.Response:
         return web.Response(body=body, content_type="application/rss+xml")
@@ -143,8 +156,16 @@ async def serve_feed(body: bytes) -> tuple[web.AppRunner, str]:
 
 async def start_fake(channels: int, latency_s: float) -> tuple[asyncio.subprocess.Process, str]:
     child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--serve-fake", str(channels), "--latency-ms", str(latency_s * 1000),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=REPO)
+        sys.executable,
+        __file__,
+        "--serve-fake",
+        str(channels),
+        "--latency-ms",
+        str(latency_s * 1000),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=REPO,
+    )
     assert child.stdout is not None
     url = (await child.stdout.readline()).decode().strip()
     if not url.startswith("http://"):
@@ -165,8 +186,9 @@ async def run(channels: int, latency_s: float, lookups: int, profile: bool = Fal
         return await _measure(child, channels, latency_s, lookups, profile)
 
 
-async def _measure(child: asyncio.subprocess.Process, channels: int, latency_s: float,
-                   lookups: int, profile: bool) -> dict[str, float]:
+async def _measure(
+    child: asyncio.subprocess.Process, channels: int, latency_s: float, lookups: int, profile: bool
+) -> dict[str, float]:
     """Subscribe the channels, poll the day, run the 09:00 slot and time /paper look-ups."""
     feed_runner, feed_url = await serve_feed(FEED.read_bytes())
     profiles = load_profiles()
@@ -176,21 +198,39 @@ async def _measure(child: asyncio.subprocess.Process, channels: int, latency_s: 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(token=TOKEN, state_path=Path(tmp) / "state.json")
         client = ClientSettings(rss_base=f"{feed_url}/rss/", min_interval_s=0.0)
-        async with build_runtime(settings, profiles, clock=lambda: NOW, client_settings=client,
-                                 start_jobs=False, guild_ready_timeout=0.05) as rt:
+        async with build_runtime(
+            settings,
+            profiles,
+            clock=lambda: NOW,
+            client_settings=client,
+            start_jobs=False,
+            guild_ready_timeout=0.05,
+        ) as rt:
             with rt.store.batch():
                 for guild, chans in guilds.items():
                     for channel in chans:
-                        rt.store.subscribe(Subscription(
-                            guild, channel, rng.choice(profiles[1:]).slug, post_time=dt.time(9, 0),
-                            categories=CATEGORIES, min_score=0.3, max_papers=10, subscribed_at=NOW))
+                        rt.store.subscribe(
+                            Subscription(
+                                guild,
+                                channel,
+                                rng.choice(profiles[1:]).slug,
+                                post_time=dt.time(9, 0),
+                                categories=CATEGORIES,
+                                min_score=0.3,
+                                max_papers=10,
+                                subscribed_at=NOW,
+                            )
+                        )
             await rt.bot.login(TOKEN)
             task = asyncio.create_task(rt.bot.connect())
             await rt.bot.wait_until_ready()
             cpu = time.process_time()
             polled = await rt.cycle.poll()  # parses the day and scores it for the coming slots
-            print(f"  feed: {polled[0].status}, {polled[0].papers} papers, polled and scored ahead in "
-                  f"{time.process_time() - cpu:.1f} s CPU; {channels} channels ready", flush=True)
+            print(
+                f"  feed: {polled[0].status}, {polled[0].papers} papers, polled and scored ahead in "
+                f"{time.process_time() - cpu:.1f} s CPU; {channels} channels ready",
+                flush=True,
+            )
 
             rt.cycle.clock = lambda: NOW.replace(hour=9)
             profiler = cProfile.Profile() if profile else None
@@ -211,8 +251,9 @@ async def _measure(child: asyncio.subprocess.Process, channels: int, latency_s: 
 
             paper_id = rt.store.papers_announced(dt.date(2024, 11, 1))[0].arxiv_id
             guild = next(iter(guilds))
-            latencies = [await ask_fake(child, f"paper {guild} {guilds[guild][0]} {paper_id}")
-                         for _ in range(lookups)]
+            latencies = [
+                await ask_fake(child, f"paper {guild} {guilds[guild][0]} {paper_id}") for _ in range(lookups)
+            ]
             commands = [t for t in asyncio.all_tasks() if t.get_name().startswith("CommandTree-invoker")]
             if commands:  # the last answer is still on the wire
                 await asyncio.wait(commands, timeout=10)
@@ -224,28 +265,45 @@ async def _measure(child: asyncio.subprocess.Process, channels: int, latency_s: 
     assert isinstance(report, dict)
     messages = report["messages"]
     floor = messages / GLOBAL_PER_S
-    figures.update(messages=messages, floor_s=floor, throttled=report["throttled"],
-                   refused=report["refused"], violations=report["violations"],
-                   late=report["late_callbacks"])
-    print(f"  daily tick: {figures['tick_s']:.1f} s for {messages} messages; rate-limit floor "
-          f"{floor:.1f} s ({messages} / {GLOBAL_PER_S} per s): {figures['tick_s'] / floor:.2f}x the floor")
-    print(f"  429s: {report['throttled']}; refused requests: {report['refused']}; answers off the "
-          f"contract: {report['violations']}; fake errors: {report['errors']}; "
-          f"late callbacks: {report['late_callbacks']}")
+    figures.update(
+        messages=messages,
+        floor_s=floor,
+        throttled=report["throttled"],
+        refused=report["refused"],
+        violations=report["violations"],
+        late=report["late_callbacks"],
+    )
+    print(
+        f"  daily tick: {figures['tick_s']:.1f} s for {messages} messages; rate-limit floor "
+        f"{floor:.1f} s ({messages} / {GLOBAL_PER_S} per s): {figures['tick_s'] / floor:.2f}x the floor"
+    )
+    print(
+        f"  429s: {report['throttled']}; refused requests: {report['refused']}; answers off the "
+        f"contract: {report['violations']}; fake errors: {report['errors']}; "
+        f"late callbacks: {report['late_callbacks']}"
+    )
     for example in report["examples"]:
         print(f"    e.g. {example}")
-    print(f"  event-loop stalls in the tick: bot {bot_loop} {[round(at, 3) for at, _ in bot_stalls.stalls[:10]]}; "
-          f"fake Discord {report['stalls']} {report['stall_times']}")
-    print(f"  bot CPU in the tick: {figures['tick_cpu_s']:.2f} s, {figures['tick_cpu_s'] / channels * 1000:.2f} "
-          f"ms per channel; bucket sweeps: {figures['sweeps']:.0f}")
+    print(
+        f"  event-loop stalls in the tick: bot {bot_loop} "
+        f"{[round(at, 3) for at, _ in bot_stalls.stalls[:10]]}; "
+        f"fake Discord {report['stalls']} {report['stall_times']}"
+    )
+    print(
+        f"  bot CPU in the tick: {figures['tick_cpu_s']:.2f} s, "
+        f"{figures['tick_cpu_s'] / channels * 1000:.2f} "
+        f"ms per channel; bucket sweeps: {figures['sweeps']:.0f}"
+    )
     if latencies:
         deferred = sorted(x[0] for x in latencies)  # type: ignore[index]
         answered = sorted(x[1] for x in latencies)  # type: ignore[index]
-        print(f"  /paper (cached), over {lookups}, from the push: deferred at median "
-              f"{statistics.median(deferred) * 1000:.0f} ms, answered at median "
-              f"{statistics.median(answered) * 1000:.0f} ms, p95 "
-              f"{answered[int(0.95 * (len(answered) - 1))] * 1000:.0f} ms (each request {latency_s * 1000:.0f} "
-              f"ms on the wire)")
+        print(
+            f"  /paper (cached), over {lookups}, from the push: deferred at median "
+            f"{statistics.median(deferred) * 1000:.0f} ms, answered at median "
+            f"{statistics.median(answered) * 1000:.0f} ms, p95 "
+            f"{answered[int(0.95 * (len(answered) - 1))] * 1000:.0f} ms (each request {latency_s * 1000:.0f} "
+            f"ms on the wire)"
+        )
     figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  bot peak memory (ru_maxrss): {figures['rss_mb']:.0f} MB", flush=True)
     return figures
@@ -270,8 +328,10 @@ def main() -> None:
         base = results[0]["tick_cpu_s"] / results[0]["channels"]
         for r in results[1:]:
             per = r["tick_cpu_s"] / r["channels"]
-            print(f"bot CPU per channel at {r['channels']:.0f} channels: {per * 1000:.2f} ms, "
-                  f"{per / base:.2f}x that at {results[0]['channels']:.0f}")
+            print(
+                f"bot CPU per channel at {r['channels']:.0f} channels: {per * 1000:.2f} ms, "
+                f"{per / base:.2f}x that at {results[0]['channels']:.0f}"
+            )
 
 
 if __name__ == "__main__":

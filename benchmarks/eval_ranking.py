@@ -115,7 +115,7 @@ def _describe_inputs(corpus: list[CorpusPaper], counts: dict[str, int],
                      raw_days: list[tuple[str, list[Paper]]], days: list[Day]) -> None:
     print(f"Corpus: {sum(counts.values())} papers in {len(counts)} files, "
           f"{len(corpus)} after deduplication by normalised title.")
-    for (name, raw), day in zip(raw_days, days):
+    for (name, raw), day in zip(raw_days, days, strict=True):
         print(f"Background {name}: {len(raw)} papers, {len(day.papers)} kept "
               f"({day.dropped_repeats} ids already seen, "
               f"{day.dropped_corpus_titles} corpus titles)")

@@ -332,8 +332,8 @@ def head_to_head(ours: ResultRow, other: ResultRow) -> str:
     parts = []
     for name, attr in _COLUMNS:
         mine, theirs = getattr(ours.mean, attr), getattr(other.mean, attr)
-        ahead = sum(getattr(a, attr) > getattr(b, attr) for a, b in zip(ours.folds, other.folds))
-        tied = sum(getattr(a, attr) == getattr(b, attr) for a, b in zip(ours.folds, other.folds))
+        ahead = sum(getattr(a, attr) > getattr(b, attr) for a, b in zip(ours.folds, other.folds, strict=True))
+        tied = sum(getattr(a, attr) == getattr(b, attr) for a, b in zip(ours.folds, other.folds, strict=True))
         word = "better" if mine > theirs else "worse" if mine < theirs else "equal"
         parts.append(f"{name} {word} ({mine:.3f} vs {theirs:.3f}; ahead in {ahead}, "
                      f"tied in {tied} of {len(ours.folds)} folds)")

@@ -196,7 +196,8 @@ async def subscriptions(interaction: discord.Interaction[DigestBot], server: boo
 def _describe_sub(sub: Subscription, next_at: str, failed_tries: int = 0) -> str:
     state = "" if sub.enabled else f" — **disabled**: {sub.disabled_reason}"
     if failed_tries:
-        state += f" — today's digest failed {failed_tries}× (Discord error); trying again"
+        times = "1 time" if failed_tries == 1 else f"{failed_tries} times"
+        state += f" — today's digest failed {times} (Discord error); trying again"
     return (f"`{sub.profile_slug}` in <#{sub.channel_id}> at {sub.post_time:%H:%M} {sub.timezone} "
             f"(next {next_at}), score ≥ {sub.min_score:g}, up to {sub.max_papers}, "
             f"{'+'.join(sub.categories)}{state}")

@@ -73,7 +73,7 @@ def _parse_listing(content: Sequence[Line], source: str) -> list[CorpusPaper]:
         n, title = body[-1]
         raise CorpusFormatError(source, n, f"title with no abstract after it: {title[:60]!r}")
     papers = []
-    for (title_no, title), (abstract_no, abstract) in zip(body[0::2], body[1::2]):
+    for (title_no, title), (abstract_no, abstract) in zip(body[0::2], body[1::2], strict=False):
         if len(title) > MAX_TITLE_CHARS:
             raise CorpusFormatError(source, title_no, "expected a title, found a paragraph")
         if len(abstract) < max(MIN_ABSTRACT_CHARS, len(title)):

@@ -160,7 +160,7 @@ def _product(index: RankIndex, feats: Sequence[Features], first: int
     values: list[float] = []
     lookup = index.rows.get
     for offset, features_ in enumerate(feats):
-        for key, strength in zip(features_.keys, features_.strengths):
+        for key, strength in zip(features_.keys, features_.strengths, strict=True):
             found = lookup(key)
             if found is not None:
                 rows.append(found)
@@ -198,7 +198,7 @@ def _term_map(profile: Profile) -> dict[str, Term]:
 
 def _hits(terms: dict[str, Term], feats: Features) -> list[Hit]:
     out = []
-    for key, strength in zip(feats.keys, feats.strengths):
+    for key, strength in zip(feats.keys, feats.strengths, strict=True):
         term = terms.get(key)
         if term is not None:
             out.append(Hit(term.text, key in feats.title, term.weight * strength, key))
@@ -282,7 +282,7 @@ class DayScores:
         threshold, best first, at most `options.max_papers`."""
         positions, scores = self.ranked(profile)
         chosen: list[ScoredPaper] = []
-        for position, score in zip(positions.tolist(), scores.tolist()):
+        for position, score in zip(positions.tolist(), scores.tolist(), strict=True):
             if score < options.min_score or len(chosen) >= options.max_papers:
                 break
             paper = self.papers[position]

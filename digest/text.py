@@ -9,18 +9,74 @@ from collections.abc import Iterable
 
 # Words that carry no topic in an abstract: the furniture of scientific prose.
 PROSE_WORDS = frozenset(
-    ["paper", "papers", "propose", "proposed", "proposes", "proposing", "present", "presents", "presented", "show", "shows", "shown", "showing", "demonstrate", "demonstrates", "demonstrated", "demonstrating", "introduce", "introduces", "introduced", "introducing", "result", "results", "approach", "approaches", "method", "methods", "methodology", "novel", "new", "based", "using", "use", "used", "uses", "utilize", "work", "works", "study", "studies", "studied", "investigate", "investigates", "find", "finds", "found", "able", "achieve", "achieves", "achieved", "achieving", "art", "state", "existing", "recent", "recently", "significant", "significantly", "various", "several", "different", "provide", "provides", "provided", "allow", "allows", "enable", "enables", "enabling", "leverage", "leverages", "leveraging", "furthermore", "moreover", "additionally", "however", "thus", "therefore", "also", "well", "via", "extensive", "experiment", "experiments", "experimental", "evaluate", "evaluated", "evaluation", "performance", "outperform", "outperforms", "outperforming", "improve", "improves", "improved", "improvement", "improvements", "github", "com", "http", "https", "www", "code", "available", "publicly", "open", "source", "release", "released", "project", "page", "url", "website", "arxiv", "org", "doi", "et", "al", "respectively", "e", "g", "i", "ie", "eg", "etc", "yield", "yields", "key", "main", "important", "crucial", "challenge", "challenges", "challenging", "problem", "problems", "task", "tasks", "framework", "frameworks", "effective", "effectively", "efficient", "efficiently", "significant", "particular", "particularly", "specifically", "make", "makes", "making", "remain", "remains", "shown", "give", "gives", "given", "like", "one", "two", "three", "first", "second", "third", "high", "low", "large", "small", "paradigm", "strong", "stronger", "superior", "comprehensive", "extensive", "addition", "further", "including", "include", "includes", "included", "broad", "wide", "widely", "higher", "lower", "non", "aim", "aims", "aimed", "interest", "tend", "tends", "overview", "finally", "example", "examples", "potential", "potentially", "future", "enhance", "enhanced", "enhances", "enhancing", "enhancement", "insight", "insights", "highlight", "highlights", "highlighting", "reveal", "reveals", "revealed", "revealing", "offer", "offers", "offering", "address", "addresses", "addressed", "addressing", "despite", "typically", "largely", "especially", "notably", "substantially", "consistently", "directly", "explicitly", "systematically", "systematic", "promising", "critical", "essential", "fundamental", "diverse", "remarkable", "remarkably", "powerful", "effectiveness", "finding", "findings", "question", "questions", "overall", "thereby", "shed", "sheds", "crucially", "importantly", "interestingly", "surprisingly", "surprising", "unfortunately", "consequently", "intuitively", "success", "successful", "successfully", "aspect", "aspects", "idea", "ideas", "notion", "help", "helps", "need", "needs", "needed", "way", "ways", "role", "roles", "impact", "impacts", "importance", "contribution", "contributions", "advance", "advances", "advancing", "advancement", "advancements", "progress", "emerging", "emerged", "growing", "increasingly", "rapid", "rapidly", "year", "years", "article", "discuss", "discusses", "argue", "argues", "suggest", "suggests", "suggesting", "indicate", "indicates", "indicating", "conduct", "conducted", "perform", "performs", "performed", "performing", "obtain", "obtains", "obtained", "consider", "considers", "considered", "examine", "examines", "explore", "explores", "exploring", "explored", "assess", "assesses", "analyze", "analyzes", "analyse", "analyzing", "report", "reports", "reported", "describe", "describes", "illustrate", "illustrates", "yielding", "produce", "produces", "lead", "leads", "leading", "allowing", "facilitate", "facilitates", "ensure", "ensures", "ensuring", "require", "requires", "requiring", "required", "involve", "involves", "involving", "remaining", "simple", "simply", "easily", "better", "best", "good", "great", "easy", "difficult", "hard", "able", "unable", "possible", "typical", "certain"]
+    """
+    paper papers propose proposed proposes proposing present presents presented show shows shown
+    showing demonstrate demonstrates demonstrated demonstrating introduce introduces introduced
+    introducing result results approach approaches method methods methodology novel new based using
+    use used uses utilize work works study studies studied investigate investigates find finds found
+    able achieve achieves achieved achieving art state existing recent recently significant
+    significantly various several different provide provides provided allow allows enable enables
+    enabling leverage leverages leveraging furthermore moreover additionally however thus therefore
+    also well via extensive experiment experiments experimental evaluate evaluated evaluation
+    performance outperform outperforms outperforming improve improves improved improvement
+    improvements github com http https www code available publicly open source release released
+    project page url website arxiv org doi et al respectively e g i ie eg etc yield yields key main
+    important crucial challenge challenges challenging problem problems task tasks framework
+    frameworks effective effectively efficient efficiently significant particular particularly
+    specifically make makes making remain remains shown give gives given like one two three first
+    second third high low large small paradigm strong stronger superior comprehensive extensive
+    addition further including include includes included broad wide widely higher lower non aim aims
+    aimed interest tend tends overview finally example examples potential potentially future enhance
+    enhanced enhances enhancing enhancement insight insights highlight highlights highlighting
+    reveal reveals revealed revealing offer offers offering address addresses addressed addressing
+    despite typically largely especially notably substantially consistently directly explicitly
+    systematically systematic promising critical essential fundamental diverse remarkable remarkably
+    powerful effectiveness finding findings question questions overall thereby shed sheds crucially
+    importantly interestingly surprisingly surprising unfortunately consequently intuitively success
+    successful successfully aspect aspects idea ideas notion help helps need needs needed way ways
+    role roles impact impacts importance contribution contributions advance advances advancing
+    advancement advancements progress emerging emerged growing increasingly rapid rapidly year years
+    article discuss discusses argue argues suggest suggests suggesting indicate indicates indicating
+    conduct conducted perform performs performed performing obtain obtains obtained consider
+    considers considered examine examines explore explores exploring explored assess assesses
+    analyze analyzes analyse analyzing report reports reported describe describes illustrate
+    illustrates yielding produce produces lead leads leading allowing facilitate facilitates ensure
+    ensures ensuring require requires requiring required involve involves involving remaining simple
+    simply easily better best good great easy difficult hard able unable possible typical certain
+    """.split()
 )
 
 # Hyphenated compounds that are prose however they are joined ("state-of-the-art").
 PROSE_COMPOUNDS = frozenset(
-    ["state-of-the-art", "end-to-end", "easy-to-use", "out-of-the-box", "up-to-date", "one-to-one", "real-to-sim", "plug-and-play", "trade-off", "trade-offs"]
+    """
+    state-of-the-art end-to-end easy-to-use out-of-the-box up-to-date one-to-one real-to-sim
+    plug-and-play trade-off trade-offs
+    """.split()
 )
 
 # English function words. Kept here rather than imported from scikit-learn so that the bot,
 # which only ranks, never loads scikit-learn and SciPy (about 100 MB of resident memory).
 FUNCTION_WORDS = frozenset(
-    ["a", "about", "above", "across", "after", "afterwards", "again", "against", "all", "almost", "alone", "along", "already", "also", "although", "always", "am", "among", "amongst", "an", "and", "another", "any", "anyhow", "anyone", "anything", "anyway", "anywhere", "are", "around", "as", "at", "be", "became", "because", "become", "becomes", "becoming", "been", "before", "beforehand", "behind", "being", "below", "beside", "besides", "between", "beyond", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "done", "down", "due", "during", "each", "either", "else", "elsewhere", "enough", "even", "ever", "every", "everyone", "everything", "everywhere", "except", "few", "for", "former", "formerly", "from", "further", "had", "has", "have", "having", "he", "hence", "her", "here", "hereafter", "hereby", "herein", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "indeed", "instead", "into", "is", "it", "its", "itself", "just", "last", "latter", "latterly", "least", "less", "many", "may", "me", "meanwhile", "might", "mine", "more", "moreover", "most", "mostly", "much", "must", "my", "myself", "namely", "neither", "never", "nevertheless", "next", "no", "nobody", "none", "nor", "not", "nothing", "now", "nowhere", "of", "off", "often", "on", "once", "only", "onto", "or", "other", "others", "otherwise", "our", "ours", "ourselves", "out", "over", "own", "per", "perhaps", "rather", "same", "seem", "seemed", "seeming", "seems", "several", "she", "should", "since", "so", "some", "somehow", "someone", "something", "sometime", "sometimes", "somewhere", "still", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "thence", "there", "thereafter", "thereby", "therefore", "therein", "thereupon", "these", "they", "this", "those", "though", "through", "throughout", "thru", "thus", "to", "together", "too", "toward", "towards", "under", "until", "up", "upon", "us", "very", "was", "we", "were", "what", "whatever", "when", "whence", "whenever", "where", "whereafter", "whereas", "whereby", "wherein", "whereupon", "wherever", "whether", "which", "while", "whither", "who", "whoever", "whole", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves", "four", "five", "six", "seven", "eight", "nine", "ten", "hundred", "get", "go", "made", "take", "see", "put", "back", "de", "re"]
+    """
+    a about above across after afterwards again against all almost alone along already also although
+    always am among amongst an and another any anyhow anyone anything anyway anywhere are around as
+    at be became because become becomes becoming been before beforehand behind being below beside
+    besides between beyond both but by can cannot could did do does doing done down due during each
+    either else elsewhere enough even ever every everyone everything everywhere except few for
+    former formerly from further had has have having he hence her here hereafter hereby herein hers
+    herself him himself his how however i if in indeed instead into is it its itself just last
+    latter latterly least less many may me meanwhile might mine more moreover most mostly much must
+    my myself namely neither never nevertheless next no nobody none nor not nothing now nowhere of
+    off often on once only onto or other others otherwise our ours ourselves out over own per
+    perhaps rather same seem seemed seeming seems several she should since so some somehow someone
+    something sometime sometimes somewhere still such than that the their theirs them themselves
+    then thence there thereafter thereby therefore therein thereupon these they this those though
+    through throughout thru thus to together too toward towards under until up upon us very was we
+    were what whatever when whence whenever where whereafter whereas whereby wherein whereupon
+    wherever whether which while whither who whoever whole whom whose why will with within without
+    would yet you your yours yourself yourselves four five six seven eight nine ten hundred get go
+    made take see put back de re
+    """.split()
 )
 
 STOP_WORDS = FUNCTION_WORDS | PROSE_WORDS | {c.replace("-", "_") for c in PROSE_COMPOUNDS}
@@ -166,7 +222,7 @@ def ngrams(text: str, max_n: int = 3) -> list[str]:
     grams: list[str | None] = list(tokens_)
     for n in range(2, max_n + 1):
         grams = [f"{a} {b}" if a is not None and b is not None else None
-                 for a, b in zip(grams, tokens_[n - 1:])]
+                 for a, b in zip(grams, tokens_[n - 1:], strict=False)]
         out.extend(g for g in grams if g is not None)
     return out
 

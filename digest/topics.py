@@ -147,8 +147,8 @@ def _graph(neighbours: NDArray[np.int64], similarity: NDArray[np.float64]) -> An
 
     graph = nx.Graph()
     graph.add_nodes_from(range(len(neighbours)))
-    for paper, (near, weights) in enumerate(zip(neighbours.tolist(), similarity.tolist())):
-        for other, weight in zip(near, weights):
+    for paper, (near, weights) in enumerate(zip(neighbours.tolist(), similarity.tolist(), strict=True)):
+        for other, weight in zip(near, weights, strict=True):
             if weight > 0 and not graph.has_edge(paper, other):
                 graph.add_edge(paper, other, weight=weight)
     return graph

@@ -44,7 +44,7 @@ def matching(
     if channel_id is not None:
         cond &= where("channel") == channel_id
     if enabled_only:
-        cond &= where("enabled") == True  # a TinyDB query, not a comparison
+        cond &= where("enabled") == True  # noqa: E712 -- a TinyDB query, not a comparison
     return sorted((decode_subscription(doc) for doc in table.search(cond)), key=lambda s: s.key)
 
 

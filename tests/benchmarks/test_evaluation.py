@@ -102,9 +102,9 @@ def test_hidden_papers_sit_among_the_days_papers_in_id_order() -> None:
     hidden = [Paper(f"heldout-{n:04d}", f"hidden {n}", "") for n in range(5)]
     split = hide_in_day(2, DAYS[0], hidden, random.Random(7))
     assert sum(split.labels) == 5 and len(split.test) == 17
-    day_ids = [p.arxiv_id for p, hid in zip(split.test, split.labels) if not hid]
+    day_ids = [p.arxiv_id for p, hid in zip(split.test, split.labels, strict=True) if not hid]
     assert day_ids == sorted(p.arxiv_id for p in DAYS[0].papers)
-    assert {p.arxiv_id for p, hid in zip(split.test, split.labels) if hid} == {
+    assert {p.arxiv_id for p, hid in zip(split.test, split.labels, strict=True) if hid} == {
         p.arxiv_id for p in hidden}
     again = hide_in_day(2, DAYS[0], hidden, random.Random(7))
     assert again == split
@@ -113,7 +113,7 @@ def test_hidden_papers_sit_among_the_days_papers_in_id_order() -> None:
 def test_splits_hide_each_fold_in_each_day() -> None:
     made = splits(CORPUS, DAYS, k=5, seed=0)
     assert [(s.fold, s.day) for s in made] == list(itertools.product(range(5), ("day-a", "day-b")))
-    hidden = {p.title for s in made if s.day == "day-a" for p, h in zip(s.test, s.labels) if h}
+    hidden = {p.title for s in made if s.day == "day-a" for p, h in zip(s.test, s.labels, strict=True) if h}
     assert hidden == {p.title for p in CORPUS}
 
 

@@ -380,7 +380,7 @@ async def test_a_bad_id_answer_is_returned_for_parse_api_to_report(
 ) -> None:
     fake, server = arxiv
     body = await client_for(server, session, clock).fetch_papers(["abc"])
-    with pytest.raises(BadArxivIdError, match="^incorrect id format for abc$"):
+    with pytest.raises(BadArxivIdError, match=r"^incorrect id format for abc$"):
         parse_api(body)
     assert len(fake.seen) == 1
 

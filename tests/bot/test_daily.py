@@ -21,10 +21,16 @@ from storage import Store
 
 UTC = dt.UTC
 QUANTUM = Profile(
-    "quantum-computing", "Quantum Computing",
-    (Term("quantum", "quantum", 1.0), Term("qubit", "qubits", 0.8), Term("entanglement", "entanglement", 0.7),
-     Term("quantum error correction", "quantum error correction", 1.0)),
-    size=10, scale=3.0,
+    "quantum-computing",
+    "Quantum Computing",
+    (
+        Term("quantum", "quantum", 1.0),
+        Term("qubit", "qubits", 0.8),
+        Term("entanglement", "entanglement", 0.7),
+        Term("quantum error correction", "quantum error correction", 1.0),
+    ),
+    size=10,
+    scale=3.0,
 )
 DAY = dt.date(2025, 4, 28)
 
@@ -44,8 +50,9 @@ class Feeds:
         self.bodies = bodies
         self.requests: list[tuple[str, str | None]] = []
 
-    async def fetch_feed(self, categories: Sequence[str], etag: str | None = None,
-                         last_modified: str | None = None) -> FeedResponse:
+    async def fetch_feed(
+        self, categories: Sequence[str], etag: str | None = None, last_modified: str | None = None
+    ) -> FeedResponse:
         key = "+".join(categories)
         self.requests.append((key, etag))
         if key not in self.bodies:
@@ -65,8 +72,7 @@ class Channels:
         self.fail_after: int | None = None
         self._next_id = 1000
 
-    async def send(self, channel_id: int, content: str, embeds: Sequence[Embed],
-                   nonce: str = "") -> int:
+    async def send(self, channel_id: int, content: str, embeds: Sequence[Embed], nonce: str = "") -> int:
         if channel_id in self.failures:
             raise self.failures[channel_id]
         if self.fail_after is not None and len(self.posted) >= self.fail_after:
@@ -109,8 +115,13 @@ def world(tmp_path: Path, quant_ph: bytes) -> Iterator[World]:
 
 
 def subscribe(store: Store, channel: int, **fields: object) -> Subscription:
-    values: dict[str, object] = {"post_time": dt.time(9, 0), "timezone": "Europe/Berlin",
-                                 "categories": ("quant-ph",), "min_score": 0.3, "max_papers": 25}
+    values: dict[str, object] = {
+        "post_time": dt.time(9, 0),
+        "timezone": "Europe/Berlin",
+        "categories": ("quant-ph",),
+        "min_score": 0.3,
+        "max_papers": 25,
+    }
     values.update(fields)
     sub = Subscription(1, channel, "quantum-computing", **values)  # type: ignore[arg-type]
     store.subscribe(sub)
@@ -129,12 +140,18 @@ async def test_poll_remembers_a_new_batch_then_sees_it_stale(world: World) -> No
 
 
 async def test_one_servers_bad_category_does_not_cost_the_others_their_feed(
-        world: World, fixtures_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    world: World, fixtures_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """A category arXiv refuses (kept from an older state, before /subscribe checked them) is
     dropped from the union request; everyone else's papers still come, and it is not asked
     for again."""
-    clock, store, feeds, channels, cycle = (world.clock, world.store, world.feeds,
-                                            world.channels, world.cycle)
+    clock, store, feeds, channels, cycle = (
+        world.clock,
+        world.store,
+        world.feeds,
+        world.channels,
+        world.cycle,
+    )
     subscribe(store, 10)
     store.subscribe(Subscription(2, 20, "quantum-computing", categories=("quant-phh",)))
     refusal = (fixtures_dir / "feeds" / "error_bad_archive.xml").read_bytes()
@@ -142,7 +159,9 @@ async def test_one_servers_bad_category_does_not_cost_the_others_their_feed(
     with caplog.at_level(logging.WARNING, logger="bot.daily"):
         results = await cycle.poll()
     assert [(r.categories, r.status) for r in results] == [
-        (("quant-ph", "quant-phh"), "failed"), (("quant-ph",), "new")]
+        (("quant-ph", "quant-phh"), "failed"),
+        (("quant-ph",), "new"),
+    ]
     assert "arXiv has no category 'quant-phh'" in caplog.text
     await cycle.poll()
     assert [key for key, _ in feeds.requests] == ["quant-ph+quant-phh", "quant-ph", "quant-ph"]
@@ -152,8 +171,13 @@ async def test_one_servers_bad_category_does_not_cost_the_others_their_feed(
 
 
 async def test_empty_and_failed_feeds_post_nothing(world: World, fixtures_dir: Path) -> None:
-    clock, store, feeds, channels, cycle = (world.clock, world.store, world.feeds,
-                                            world.channels, world.cycle)
+    clock, store, feeds, channels, cycle = (
+        world.clock,
+        world.store,
+        world.feeds,
+        world.channels,
+        world.cycle,
+    )
     subscribe(store, 10)
     feeds.bodies["quant-ph"] = (fixtures_dir / "feeds" / "empty_skipdays.xml").read_bytes()
     assert [r.status for r in await cycle.poll()] == ["empty"]
@@ -181,8 +205,13 @@ async def test_digest_posts_once_per_day_best_first(world: World) -> None:
 
 
 async def test_restart_mid_digest_posts_only_the_rest(world: World, tmp_path: Path) -> None:
-    clock, store, feeds, channels, cycle = (world.clock, world.store, world.feeds,
-                                            world.channels, world.cycle)
+    clock, store, feeds, channels, cycle = (
+        world.clock,
+        world.store,
+        world.feeds,
+        world.channels,
+        world.cycle,
+    )
     subscribe(store, 10, max_papers=25)
     await cycle.poll()
     clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
@@ -197,7 +226,7 @@ async def test_restart_mid_digest_posts_only_the_rest(world: World, tmp_path: Pa
     service2 = DigestService(reopened, [QUANTUM], feeds, clock, default_categories=("quant-ph",))
     cycle2 = DailyCycle(service2, feeds, channels.send, clock, grace=dt.timedelta(hours=2))
     [resumed] = await cycle2.catch_up()
-    rest = channels.papers(10)[len(first):]
+    rest = channels.papers(10)[len(first) :]
     assert resumed.papers == len(rest) > 0
     assert not set(first) & set(rest)
     assert all(content == "" for _, content, _ in channels.posted[1:])  # no second header
@@ -265,8 +294,10 @@ async def test_catch_up_respects_the_grace_window(world: World, caplog: pytest.L
     clock.now = dt.datetime(2025, 4, 28, 10, 0, tzinfo=UTC)  # three hours late, grace is two
     with caplog.at_level(logging.INFO, logger="bot.daily"):
         assert await cycle.catch_up() == []
-    assert "no catch-up for (1, 10, 'quantum-computing'): last post time 2025-04-28T07:00:00+00:00 " \
-           "is past the grace window" in caplog.text
+    assert (
+        "no catch-up for (1, 10, 'quantum-computing'): last post time 2025-04-28T07:00:00+00:00 "
+        "is past the grace window" in caplog.text
+    )
     clock.now = dt.datetime(2025, 4, 28, 8, 30, tzinfo=UTC)
     [result] = await cycle.catch_up()
     assert result.messages >= 1
@@ -280,7 +311,8 @@ async def test_nothing_today_note(world: World) -> None:
     clock.now = dt.datetime(2025, 4, 28, 7, 0, tzinfo=UTC)
     await cycle.post_due()
     assert [(c, text.split(":")[0]) for c, text, _ in channels.posted] == [
-        (10, "**arXiv digest · 2025-04-28 · Quantum Computing**")]
+        (10, "**arXiv digest · 2025-04-28 · Quantum Computing**")
+    ]
     assert "nothing scored ≥ 9 among 50 new papers" in channels.posted[0][1]
 
 
@@ -300,8 +332,13 @@ async def test_a_batch_is_digested_once_even_when_the_feed_serves_it_again(world
 
 
 async def test_a_feed_past_the_item_limit_is_split_and_stays_split(world: World, fixtures_dir: Path) -> None:
-    clock, store, feeds, channels, service = (world.clock, world.store, world.feeds,
-                                              world.channels, world.service)
+    clock, store, feeds, channels, service = (
+        world.clock,
+        world.store,
+        world.feeds,
+        world.channels,
+        world.service,
+    )
     cycle = DailyCycle(service, feeds, channels.send, clock, max_items_per_request=50)
     subscribe(store, 10, categories=("quant-ph", "stat.ML"))
     feeds.bodies["quant-ph+stat.ML"] = feeds.bodies["quant-ph"]  # 81 items: past the limit of 50
@@ -314,7 +351,9 @@ async def test_a_feed_past_the_item_limit_is_split_and_stays_split(world: World,
     assert [key for key, _ in feeds.requests[3:]] == ["quant-ph", "stat.ML"]
 
 
-async def test_scheduled_polls_retry_in_the_window_until_the_new_batch_is_in(world: World, quant_ph: bytes) -> None:
+async def test_scheduled_polls_retry_in_the_window_until_the_new_batch_is_in(
+    world: World, quant_ph: bytes
+) -> None:
     clock, store, feeds, cycle = world.clock, world.store, world.feeds, world.cycle
     subscribe(store, 10)
     scheduler = AsyncIOScheduler(timezone=UTC)

@@ -46,7 +46,7 @@ def test_each_file_yields_its_expected_paper_count(corpus: dict[str, list[Corpus
 def test_page_furniture_never_becomes_a_paper(everything: list[CorpusPaper]) -> None:
     titles = [p.title for p in everything]
     assert not set(titles) & FURNITURE
-    assert not [t for t in titles if t.startswith("Subscribe") or "[" in t and "arXiv" in t]
+    assert not [t for t in titles if t.startswith("Subscribe") or ("[" in t and "arXiv" in t)]
     assert not [t for t in titles if re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", t)]
     assert not [p for p in everything if p.abstract.startswith("Abstract")]
 

@@ -440,7 +440,7 @@ def test_api_other_error_entries_raise_api_error(fixtures_dir: Path) -> None:
     data = data.replace(b"incorrect_id_format_for_abc", b"max_results_too_large").replace(
         b"incorrect id format for abc", b"max_results must be at most 30000"
     )
-    with pytest.raises(ApiError, match="^arXiv API error: max_results must be at most 30000$"):
+    with pytest.raises(ApiError, match=r"^arXiv API error: max_results must be at most 30000$"):
         parse_api(data)
 
 

@@ -44,13 +44,19 @@ async def run_slot(runtime: Runtime, clock: Clock, job_id: str) -> dt.datetime:
     return clock.now
 
 
-async def test_digest_posts_at_local_time_on_a_dst_change_day(start_bot: BotFactory, fake_discord: FakeDiscord,
-                                                              fake_arxiv: FakeArxiv, fixtures_dir: Path) -> None:
+async def test_digest_posts_at_local_time_on_a_dst_change_day(
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+) -> None:
     serve_quant_ph(fake_arxiv, fixtures_dir)
     clock = Clock(DST_DAY)
     async with start_bot(clock) as runtime:
-        await subscribe(fake_discord, CHANNELS[0], option("time", "09:00"), option("min_score", 0.2),
-                        option("max_papers", 5))
+        await subscribe(
+            fake_discord,
+            CHANNELS[0],
+            option("time", "09:00"),
+            option("min_score", 0.2),
+            option("max_papers", 5),
+        )
         assert [r.status for r in await runtime.cycle.poll()] == ["new"]
         fired = await run_slot(runtime, clock, "post:Europe/Berlin:09:00")
         assert fired == dt.datetime(2025, 3, 30, 7, 0, tzinfo=UTC)  # 09:00 CEST, after the jump
@@ -67,13 +73,19 @@ async def test_digest_posts_at_local_time_on_a_dst_change_day(start_bot: BotFact
         print(json.dumps(posted[0], indent=1, ensure_ascii=False)[:3000])  # shown in the closing note
 
 
-async def test_long_digest_is_split_within_discord_limits(start_bot: BotFactory, fake_discord: FakeDiscord,
-                                                          fake_arxiv: FakeArxiv, fixtures_dir: Path) -> None:
+async def test_long_digest_is_split_within_discord_limits(
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+) -> None:
     serve_quant_ph(fake_arxiv, fixtures_dir)
     clock = Clock(DST_DAY)
     async with start_bot(clock) as runtime:
-        await subscribe(fake_discord, CHANNELS[0], option("time", "10:15"), option("min_score", 0.0),
-                        option("max_papers", 50))
+        await subscribe(
+            fake_discord,
+            CHANNELS[0],
+            option("time", "10:15"),
+            option("min_score", 0.0),
+            option("max_papers", 50),
+        )
         await runtime.cycle.poll()
         await run_slot(runtime, clock, "post:Europe/Berlin:10:15")
     posted = fake_discord.messages(CHANNELS[0])
@@ -87,14 +99,23 @@ async def test_long_digest_is_split_within_discord_limits(start_bot: BotFactory,
 
 
 async def test_restart_between_two_messages_never_double_posts(
-        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path,
-        tmp_path: Path) -> None:
+    start_bot: BotFactory,
+    fake_discord: FakeDiscord,
+    fake_arxiv: FakeArxiv,
+    fixtures_dir: Path,
+    tmp_path: Path,
+) -> None:
     serve_quant_ph(fake_arxiv, fixtures_dir)
     clock = Clock(DST_DAY)
     state = tmp_path / "restart.json"
     async with start_bot(clock, state=state) as runtime:
-        await subscribe(fake_discord, CHANNELS[0], option("time", "09:00"), option("min_score", 0.0),
-                        option("max_papers", 30))
+        await subscribe(
+            fake_discord,
+            CHANNELS[0],
+            option("time", "09:00"),
+            option("min_score", 0.0),
+            option("max_papers", 30),
+        )
         await runtime.cycle.poll()
         fake_discord.fail_messages_after = 1  # Discord accepts one message, then the bot "crashes"
         await run_slot(runtime, clock, "post:Europe/Berlin:09:00")
@@ -105,8 +126,12 @@ async def test_restart_between_two_messages_never_double_posts(
     clock.now += dt.timedelta(minutes=20)  # back within the grace window
     async with start_bot(clock, state=state) as restarted:  # start-up catches up on the missed rest
         # The jobs come back from the state file, with nobody subscribing again.
-        assert {j.id for j in restarted.scheduler.get_jobs()} == {"poll", "retry", "tidy",
-                                                                  "post:Europe/Berlin:09:00"}
+        assert {j.id for j in restarted.scheduler.get_jobs()} == {
+            "poll",
+            "retry",
+            "tidy",
+            "post:Europe/Berlin:09:00",
+        }
     posted = fake_discord.messages(CHANNELS[0])
     urls = [e["url"] for m in posted for e in m["embeds"]]
     assert len(urls) == len(set(urls)) == 30
@@ -115,7 +140,8 @@ async def test_restart_between_two_messages_never_double_posts(
 
 
 async def test_forbidden_and_deleted_channels_are_disabled_others_still_served(
-        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path) -> None:
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+) -> None:
     serve_quant_ph(fake_arxiv, fixtures_dir)
     clock = Clock(DST_DAY)
     async with start_bot(clock) as runtime:
@@ -128,21 +154,31 @@ async def test_forbidden_and_deleted_channels_are_disabled_others_still_served(
             serve_quant_ph(fake_arxiv, fixtures_dir)
         states = {s.channel_id: s for s in runtime.store.subscriptions()}
         assert states[CHANNELS[0]].enabled and fake_discord.messages(CHANNELS[0])
-        assert not states[CHANNELS[1]].enabled and "missing permissions" in states[CHANNELS[1]].disabled_reason
+        assert (
+            not states[CHANNELS[1]].enabled and "missing permissions" in states[CHANNELS[1]].disabled_reason
+        )
         assert not states[CHANNELS[2]].enabled and "deleted" in states[CHANNELS[2]].disabled_reason
 
-        iid = await fake_discord.slash("subscriptions", [option("server", True)], guild_id=GUILD,
-                                       channel_id=CHANNELS[0])
+        iid = await fake_discord.slash(
+            "subscriptions", [option("server", True)], guild_id=GUILD, channel_id=CHANNELS[0]
+        )
         listing = (await fake_discord.wait_for_callback(iid)).body["data"]["content"]
         assert "**disabled**: missing permissions" in listing and "**disabled**: channel deleted" in listing
 
 
-async def test_empty_and_stale_feed_days_post_nothing(start_bot: BotFactory, fake_discord: FakeDiscord,
-                                                      fake_arxiv: FakeArxiv, fixtures_dir: Path) -> None:
+async def test_empty_and_stale_feed_days_post_nothing(
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+) -> None:
     clock = Clock(DST_DAY)
     async with start_bot(clock) as runtime:
-        await subscribe(fake_discord, CHANNELS[0], option("time", "09:00"), option("min_score", 0.0),
-                        option("max_papers", 3), option("nothing_today_note", True))
+        await subscribe(
+            fake_discord,
+            CHANNELS[0],
+            option("time", "09:00"),
+            option("min_score", 0.0),
+            option("max_papers", 3),
+            option("nothing_today_note", True),
+        )
         assert [r.status for r in await runtime.cycle.poll()] == ["empty"]  # a weekend feed
         await run_slot(runtime, clock, "post:Europe/Berlin:09:00")
         assert fake_discord.messages(CHANNELS[0]) == []
@@ -158,10 +194,9 @@ async def test_empty_and_stale_feed_days_post_nothing(start_bot: BotFactory, fak
         assert len(fake_discord.messages(CHANNELS[0])) == day_one
 
 
-
 async def test_a_refused_send_is_retried_the_same_day_and_shown_meanwhile(
-        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv,
-        fixtures_dir: Path) -> None:
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+) -> None:
     """A 429 that discord.py will not wait on (no Via header) on the first message used to cost
     the channel its day's digest; now /subscriptions says so and it goes out minutes later."""
     serve_quant_ph(fake_arxiv, fixtures_dir)
@@ -174,7 +209,7 @@ async def test_a_refused_send_is_retried_the_same_day_and_shown_meanwhile(
         assert fake_discord.messages(CHANNELS[0]) == []
         iid = await fake_discord.slash("subscriptions", [], guild_id=GUILD, channel_id=CHANNELS[0])
         listed = (await fake_discord.wait_for_callback(iid)).body["data"]["content"]
-        assert "today's digest failed 1×" in listed
+        assert "today's digest failed 1 time (Discord error)" in listed
         fake_discord.fail_messages_after = None
         clock.now += dt.timedelta(minutes=5)
         [retried] = await runtime.cycle.retry_failed()
@@ -182,8 +217,8 @@ async def test_a_refused_send_is_retried_the_same_day_and_shown_meanwhile(
 
 
 async def test_a_long_rate_limit_does_not_hold_up_the_slot(
-        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv,
-        fixtures_dir: Path) -> None:
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+) -> None:
     """A 429 asking for two minutes on one channel: that digest is tried again later, the next
     channel's goes out at once (discord.py used to sleep the whole slot away)."""
     serve_quant_ph(fake_arxiv, fixtures_dir)
@@ -201,16 +236,21 @@ async def test_a_long_rate_limit_does_not_hold_up_the_slot(
 
 
 async def test_hostile_text_from_arxiv_reaches_discord_inert(
-        start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv,
-        fixtures_dir: Path) -> None:
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+) -> None:
     """A masked link, a bare URL and a mass mention in a paper's text, as posted: none live."""
     feed = (fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes()
     hostile = b"See [the official arXiv page](http://evil.example/x) @everyone and &lt;@123&gt;. We"
     fake_arxiv.feeds[FEED] = feed.replace(b"Abstract: We introduce", b"Abstract: " + hostile, 1)
     clock = Clock(DST_DAY)
     async with start_bot(clock) as runtime:
-        await subscribe(fake_discord, CHANNELS[0], option("time", "09:00"),
-                        option("min_score", 0.0), option("max_papers", 50))
+        await subscribe(
+            fake_discord,
+            CHANNELS[0],
+            option("time", "09:00"),
+            option("min_score", 0.0),
+            option("max_papers", 50),
+        )
         await runtime.cycle.poll()
         await run_slot(runtime, clock, "post:Europe/Berlin:09:00")
         assert runtime.cycle.fetcher is not runtime.service.api  # look-ups never queue behind polls

@@ -48,7 +48,9 @@ class TinyBot(discord.Client):
             await interaction.response.send_message(f"topic {name} ({limit})", ephemeral=True)
 
         @topic.autocomplete("name")
-        async def topic_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        async def topic_names(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=t, value=t) for t in TOPICS if t.startswith(current)]
 
         @self.tree.command()
@@ -71,8 +73,10 @@ class TinyBot(discord.Client):
         """What a daily job does: post two embeds, mentioning nobody."""
         channel = self.get_channel(channel_id)
         assert isinstance(channel, discord.TextChannel)
-        embeds = [discord.Embed(title="First paper", description="An abstract.", url="https://arxiv.org/abs/1"),
-                  discord.Embed(title="Second paper", description="Another one.")]
+        embeds = [
+            discord.Embed(title="First paper", description="An abstract.", url="https://arxiv.org/abs/1"),
+            discord.Embed(title="Second paper", description="Another one."),
+        ]
         return await channel.send(embeds=embeds, allowed_mentions=discord.AllowedMentions.none())
 
 
@@ -83,8 +87,9 @@ async def bot(run_client: ClientRunner) -> AsyncIterator[TinyBot]:
         yield client
 
 
-async def test_client_is_ready_with_the_guild_channels_and_its_member(bot: TinyBot,
-                                                                      fake_discord: FakeDiscord) -> None:
+async def test_client_is_ready_with_the_guild_channels_and_its_member(
+    bot: TinyBot, fake_discord: FakeDiscord
+) -> None:
     guild = bot.get_guild(GUILD)
     assert guild is not None and not guild.unavailable
     assert [c.id for c in guild.text_channels] == CHANNELS
@@ -99,7 +104,8 @@ async def test_client_is_ready_with_the_guild_channels_and_its_member(bot: TinyB
 
 
 async def test_commands_are_synced_with_descriptions_and_default_permissions(
-        bot: TinyBot, fake_discord: FakeDiscord) -> None:
+    bot: TinyBot, fake_discord: FakeDiscord
+) -> None:
     put = await fake_discord.next_request("PUT", f"/applications/{APP_ID}/commands")
     sent = {c["name"]: c for c in put.body}
     assert {name: c["description"] for name, c in sent.items()} == {
@@ -111,8 +117,12 @@ async def test_commands_are_synced_with_descriptions_and_default_permissions(
     assert str(sent["configure"]["default_member_permissions"]) == str(MANAGE_CHANNELS)
     assert sent["ping"]["default_member_permissions"] is None
     [name, limit] = sent["topic"]["options"]
-    assert (name["name"], name["description"], name["autocomplete"], name["required"]) == \
-        ("name", "The topic's name", True, True)
+    assert (name["name"], name["description"], name["autocomplete"], name["required"]) == (
+        "name",
+        "The topic's name",
+        True,
+        True,
+    )
     assert (limit["name"], limit["type"], limit["required"]) == ("limit", 4, False)
     assert all(c["id"] for c in fake_discord.commands["global"])
     assert [c.name for c in await bot.tree.fetch_commands()] == list(sent)
@@ -133,9 +143,15 @@ async def test_ephemeral_answer_arrives_as_a_callback(bot: TinyBot, fake_discord
 async def test_options_and_autocomplete(bot: TinyBot, fake_discord: FakeDiscord) -> None:
     iid = await fake_discord.autocomplete("topic", "name", "quantum", channel_id=CHANNELS[1])
     suggestions = await fake_discord.wait_for_callback(iid)
-    assert suggestions.body == {"type": 8, "data": {"choices": [
-        {"name": "quantum optics", "value": "quantum optics"},
-        {"name": "quantum computing", "value": "quantum computing"}]}}
+    assert suggestions.body == {
+        "type": 8,
+        "data": {
+            "choices": [
+                {"name": "quantum optics", "value": "quantum optics"},
+                {"name": "quantum computing", "value": "quantum computing"},
+            ]
+        },
+    }
 
     iid = await fake_discord.slash_command("topic", [option("name", "quantum optics"), option("limit", 3)])
     answer = await fake_discord.wait_for_callback(iid)
@@ -165,7 +181,9 @@ async def test_direct_message_interaction(bot: TinyBot, fake_discord: FakeDiscor
     assert (await fake_discord.wait_for_callback(iid)).body["data"]["content"] == "pong"
 
 
-async def test_channel_message_carries_embeds_and_no_mentions(bot: TinyBot, fake_discord: FakeDiscord) -> None:
+async def test_channel_message_carries_embeds_and_no_mentions(
+    bot: TinyBot, fake_discord: FakeDiscord
+) -> None:
     sending = asyncio.create_task(bot.announce(CHANNELS[0]))
     post = await fake_discord.next_request("POST", f"/channels/{CHANNELS[0]}/messages")
     assert [e["title"] for e in post.body["embeds"]] == ["First paper", "Second paper"]
@@ -204,7 +222,9 @@ async def test_messages_fail_after_the_nth(bot: TinyBot, fake_discord: FakeDisco
     assert len(fake_discord.messages(CHANNELS[0])) == 1
 
 
-async def test_rate_limits_are_retried_only_with_a_via_header(bot: TinyBot, fake_discord: FakeDiscord) -> None:
+async def test_rate_limits_are_retried_only_with_a_via_header(
+    bot: TinyBot, fake_discord: FakeDiscord
+) -> None:
     path = f"/channels/{CHANNELS[0]}/messages"
     fake_discord.rate_limit("POST", path, retry_after_s=0.01)
     await bot.announce(CHANNELS[0])
@@ -233,8 +253,10 @@ async def test_late_or_repeated_callbacks_are_refused(bot: TinyBot, fake_discord
     await fake_discord.wait_for_callback(iid)
     token = fake_discord.interactions[iid]["token"]
     url = f"{fake_discord.api_base}/interactions/{iid}/{token}/callback"
-    async with aiohttp.ClientSession() as session, \
-            session.post(url, json={"type": 4, "data": {"content": "again"}}) as again:  # a second answer
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json={"type": 4, "data": {"content": "again"}}) as again,
+    ):  # a second answer
         assert (again.status, (await again.json())["code"]) == (400, 40060)
 
 
@@ -263,7 +285,9 @@ async def test_callback_types_must_fit_the_interaction(bot: TinyBot, fake_discor
             assert right.status == 200
 
 
-async def test_followups_need_a_token_younger_than_15_minutes(bot: TinyBot, fake_discord: FakeDiscord) -> None:
+async def test_followups_need_a_token_younger_than_15_minutes(
+    bot: TinyBot, fake_discord: FakeDiscord
+) -> None:
     iid = await fake_discord.slash_command("slow")
     await fake_discord.answer(iid)  # deferred, then followed up in time
     token = fake_discord.interactions[iid]["token"]
@@ -279,12 +303,14 @@ async def test_followups_need_a_token_younger_than_15_minutes(bot: TinyBot, fake
 
 
 async def test_first_followup_after_a_defer_resolves_the_thinking_message(
-        bot: TinyBot, fake_discord: FakeDiscord) -> None:
+    bot: TinyBot, fake_discord: FakeDiscord
+) -> None:
     iid = await fake_discord.slash_command("not-a-command")  # the bot leaves it unanswered
     assert isinstance(await asyncio.wait_for(bot.command_errors.get(), 5), app_commands.CommandNotFound)
     token = fake_discord.interactions[iid]["token"]
     webhook = f"{fake_discord.api_base}/webhooks/{APP_ID}/{token}"
     async with aiohttp.ClientSession() as session:
+
         async def post(url: str, body: dict) -> dict:  # type: ignore[type-arg]
             async with session.post(url, json=body) as response:
                 assert response.status == 200
@@ -315,50 +341,120 @@ def _command(**option_fields: object) -> dict:  # type: ignore[type-arg]
 
 
 BAD_REQUESTS = [  # (what, method, path, body, where Discord says the error is)
-    ("field name of 257", "POST", "/channels/{channel}/messages",
-     {"embeds": [{"title": "t", "fields": [{"name": "n" * 257, "value": "v"}]}]},
-     ("embeds", "0", "fields", "0", "name")),
-    ("field value of 1,025", "POST", "/channels/{channel}/messages",
-     {"embeds": [{"title": "t", "fields": [{"name": "n", "value": "v" * 1025}]}]},
-     ("embeds", "0", "fields", "0", "value")),
-    ("empty field name", "POST", "/channels/{channel}/messages",
-     {"embeds": [{"title": "t", "fields": [{"name": "", "value": "v"}]}]},
-     ("embeds", "0", "fields", "0", "name")),
-    ("footer of 2,049", "POST", "/channels/{channel}/messages",
-     {"embeds": [{"title": "t", "footer": {"text": "f" * 2049}}]}, ("embeds", "0", "footer", "text")),
-    ("author name of 257", "POST", "/channels/{channel}/messages",
-     {"embeds": [{"title": "t", "author": {"name": "a" * 257}}]}, ("embeds", "0", "author", "name")),
+    (
+        "field name of 257",
+        "POST",
+        "/channels/{channel}/messages",
+        {"embeds": [{"title": "t", "fields": [{"name": "n" * 257, "value": "v"}]}]},
+        ("embeds", "0", "fields", "0", "name"),
+    ),
+    (
+        "field value of 1,025",
+        "POST",
+        "/channels/{channel}/messages",
+        {"embeds": [{"title": "t", "fields": [{"name": "n", "value": "v" * 1025}]}]},
+        ("embeds", "0", "fields", "0", "value"),
+    ),
+    (
+        "empty field name",
+        "POST",
+        "/channels/{channel}/messages",
+        {"embeds": [{"title": "t", "fields": [{"name": "", "value": "v"}]}]},
+        ("embeds", "0", "fields", "0", "name"),
+    ),
+    (
+        "footer of 2,049",
+        "POST",
+        "/channels/{channel}/messages",
+        {"embeds": [{"title": "t", "footer": {"text": "f" * 2049}}]},
+        ("embeds", "0", "footer", "text"),
+    ),
+    (
+        "author name of 257",
+        "POST",
+        "/channels/{channel}/messages",
+        {"embeds": [{"title": "t", "author": {"name": "a" * 257}}]},
+        ("embeds", "0", "author", "name"),
+    ),
     ("content of 2,001", "POST", "/channels/{channel}/messages", {"content": "c" * 2001}, ("content",)),
-    ("bogus mention kind", "POST", "/channels/{channel}/messages",
-     {"content": "hi", "allowed_mentions": {"parse": ["bogus"]}}, ("allowed_mentions", "parse", "0")),
+    (
+        "bogus mention kind",
+        "POST",
+        "/channels/{channel}/messages",
+        {"content": "hi", "allowed_mentions": {"parse": ["bogus"]}},
+        ("allowed_mentions", "parse", "0"),
+    ),
     ("callback type 99", "POST", "/interactions/1/tok/callback", {"type": 99}, ("type",)),
-    ("autocomplete choice of 101", "POST", "/interactions/1/tok/callback",
-     {"type": 8, "data": {"choices": [{"name": "x" * 101, "value": "x"}]}},
-     ("data", "choices", "0", "name")),
-    ("26 autocomplete choices", "POST", "/interactions/1/tok/callback",
-     {"type": 8, "data": {"choices": [{"name": f"c{n}", "value": f"c{n}"} for n in range(26)]}},
-     ("data", "choices")),
-    ("option description of 101", "PUT", f"/applications/{APP_ID}/commands",
-     [_command(description="d" * 101)], ("0", "options", "0", "description")),
-    ("duplicate option names", "PUT", f"/applications/{APP_ID}/commands",
-     [{**_command(), "options": [_command()["options"][0]] * 2}], ("0", "options", "1", "name")),
-    ("required option after an optional one", "PUT", f"/applications/{APP_ID}/commands",
-     [{**_command(), "options": [{**_command()["options"][0], "name": "a"},
-                                 {**_command()["options"][0], "name": "b", "required": True}]}],
-     ("0", "options", "1", "required")),
-    ("upper-case command name", "PUT", f"/applications/{APP_ID}/commands",
-     [{**_command(), "name": "Digest"}], ("0", "name")),
+    (
+        "autocomplete choice of 101",
+        "POST",
+        "/interactions/1/tok/callback",
+        {"type": 8, "data": {"choices": [{"name": "x" * 101, "value": "x"}]}},
+        ("data", "choices", "0", "name"),
+    ),
+    (
+        "26 autocomplete choices",
+        "POST",
+        "/interactions/1/tok/callback",
+        {"type": 8, "data": {"choices": [{"name": f"c{n}", "value": f"c{n}"} for n in range(26)]}},
+        ("data", "choices"),
+    ),
+    (
+        "option description of 101",
+        "PUT",
+        f"/applications/{APP_ID}/commands",
+        [_command(description="d" * 101)],
+        ("0", "options", "0", "description"),
+    ),
+    (
+        "duplicate option names",
+        "PUT",
+        f"/applications/{APP_ID}/commands",
+        [{**_command(), "options": [_command()["options"][0]] * 2}],
+        ("0", "options", "1", "name"),
+    ),
+    (
+        "required option after an optional one",
+        "PUT",
+        f"/applications/{APP_ID}/commands",
+        [
+            {
+                **_command(),
+                "options": [
+                    {**_command()["options"][0], "name": "a"},
+                    {**_command()["options"][0], "name": "b", "required": True},
+                ],
+            }
+        ],
+        ("0", "options", "1", "required"),
+    ),
+    (
+        "upper-case command name",
+        "PUT",
+        f"/applications/{APP_ID}/commands",
+        [{**_command(), "name": "Digest"}],
+        ("0", "name"),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("what", "method", "path", "body", "where"), BAD_REQUESTS,
-                         ids=[case[0] for case in BAD_REQUESTS])
+@pytest.mark.parametrize(
+    ("what", "method", "path", "body", "where"), BAD_REQUESTS, ids=[case[0] for case in BAD_REQUESTS]
+)
 async def test_requests_discord_refuses_get_its_nested_400(
-        bot: TinyBot, fake_discord: FakeDiscord, what: str, method: str, path: str, body: object,
-        where: tuple[str, ...]) -> None:
+    bot: TinyBot,
+    fake_discord: FakeDiscord,
+    what: str,
+    method: str,
+    path: str,
+    body: object,
+    where: tuple[str, ...],
+) -> None:
     url = fake_discord.api_base + path.format(channel=CHANNELS[0])
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as session, \
-            session.request(method, url, json=body) as response:
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as session,
+        session.request(method, url, json=body) as response,
+    ):
         answer = await response.json()
     assert response.status == 400, what
     assert (answer["code"], answer["message"]) == (50035, "Invalid Form Body")
@@ -368,11 +464,14 @@ async def test_requests_discord_refuses_get_its_nested_400(
 
 
 @pytest.mark.parametrize("name", ["नमस्ते", "สวัสดี", "résumé", "digest_2"])
-async def test_command_names_in_other_scripts_are_accepted(bot: TinyBot, fake_discord: FakeDiscord,
-                                                           name: str) -> None:
+async def test_command_names_in_other_scripts_are_accepted(
+    bot: TinyBot, fake_discord: FakeDiscord, name: str
+) -> None:
     url = f"{fake_discord.api_base}/applications/{APP_ID}/guilds/{GUILD}/commands"
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as session, \
-            session.put(url, json=[{**_command(), "name": name}]) as response:
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as session,
+        session.put(url, json=[{**_command(), "name": name}]) as response,
+    ):
         assert response.status == 200, await response.text()
     assert [c["name"] for c in fake_discord.commands[f"guild:{GUILD}"]] == [name]
 
@@ -380,7 +479,9 @@ async def test_command_names_in_other_scripts_are_accepted(bot: TinyBot, fake_di
 async def test_a_body_that_is_not_json_gets_400_50109(bot: TinyBot, fake_discord: FakeDiscord) -> None:
     url = f"{fake_discord.api_base}/channels/{CHANNELS[0]}/messages"
     headers = {"Authorization": f"Bot {TOKEN}", "Content-Type": "application/json"}
-    async with aiohttp.ClientSession(headers=headers) as session, \
-            session.post(url, data=b'{"content": "unterminated') as response:
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.post(url, data=b'{"content": "unterminated') as response,
+    ):
         assert response.status == 400
         assert await response.json() == {"code": 50109, "message": "The request body contains invalid JSON."}

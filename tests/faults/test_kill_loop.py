@@ -81,7 +81,7 @@ def _prepare(state: Path, fixtures_dir: Path) -> dict[int, list[str]]:
         service = DigestService(store, load_profiles(), None, lambda: NOW)  # type: ignore[arg-type]
         sub = store.subscriptions()[0]
         ids = [e.paper.arxiv_id for e in service.pending_digest(sub, NOW).entries]
-    return {channel: ids for channel in CHANNELS}
+    return dict.fromkeys(CHANNELS, ids)
 
 
 async def _child(state: Path, fake: FakeDiscord) -> asyncio.subprocess.Process:

@@ -72,21 +72,33 @@ CHAT_INPUT = 1
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 CALLBACK_MESSAGE, CALLBACK_UPDATE, CALLBACK_AUTOCOMPLETE = 4, 7, 8
 
-MESSAGE_OPERATIONS = frozenset({
-    "create_message", "update_message", "execute_webhook", "update_webhook_message",
-    "update_original_webhook_message"})
+MESSAGE_OPERATIONS = frozenset(
+    {
+        "create_message",
+        "update_message",
+        "execute_webhook",
+        "update_webhook_message",
+        "update_original_webhook_message",
+    }
+)
 COMMAND_OPERATIONS = frozenset({"create_application_command", "create_guild_application_command"})
-COMMAND_LIST_OPERATIONS = frozenset({
-    "bulk_set_application_commands", "bulk_set_guild_application_commands"})
+COMMAND_LIST_OPERATIONS = frozenset({"bulk_set_application_commands", "bulk_set_guild_application_commands"})
 CALLBACK_OPERATION = "create_interaction_response"
 
 # Where the spec refuses what Discord really sends: (JSON pointer, replacement schema, why).
 SPEC_ERRATA: tuple[tuple[str, Json, str], ...] = (
-    ("/components/schemas/InnerErrors/properties/_errors/items",
-     {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-      "required": ["code", "message"]},
-     ("a field's errors carry string codes (BASE_TYPE_MAX_LENGTH, ...); the spec reuses the "
-      "top-level Error there, whose code is an integer")),
+    (
+        "/components/schemas/InnerErrors/properties/_errors/items",
+        {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        },
+        (
+            "a field's errors carry string codes (BASE_TYPE_MAX_LENGTH, ...); the spec reuses the "
+            "top-level Error there, whose code is an integer"
+        ),
+    ),
 )
 
 _INT_STRING = re.compile(r"-?[0-9]+")
@@ -105,6 +117,7 @@ def invalid_form_body(errors: Json) -> Json:
 
 # -- validators -------------------------------------------------------------------------------
 
+
 def _is_int_string(instance: Any) -> bool:
     return isinstance(instance, str) and _INT_STRING.fullmatch(instance) is not None
 
@@ -116,8 +129,15 @@ def _lenient_integer(checker: Any, instance: Any) -> bool:
 
 # Steps of the walk: the applicators it follows itself, and any other keyword.
 _KEYWORD, _TYPE, _PROPERTIES, _ITEMS, _SCHEMA, _ALL, _SOME = range(7)
-_STEPS = {"type": _TYPE, "properties": _PROPERTIES, "items": _ITEMS, "$ref": _SCHEMA, "allOf": _ALL,
-          "oneOf": _SOME, "anyOf": _SOME}
+_STEPS = {
+    "type": _TYPE,
+    "properties": _PROPERTIES,
+    "items": _ITEMS,
+    "$ref": _SCHEMA,
+    "allOf": _ALL,
+    "oneOf": _SOME,
+    "anyOf": _SOME,
+}
 
 
 class _Walker:
@@ -193,8 +213,10 @@ class _Walker:
                 continue
             step = _STEPS.get(keyword, _KEYWORD)
             if step == _TYPE:
-                value = (tuple(value) if isinstance(value, list) else (value,),
-                         self._snowflake_ints and schema.get("format") == "snowflake")
+                value = (
+                    tuple(value) if isinstance(value, list) else (value,),
+                    self._snowflake_ints and schema.get("format") == "snowflake",
+                )
             elif step == _ITEMS and ("prefixItems" in schema or isinstance(value, bool)):
                 step = _KEYWORD
             elif step == _SCHEMA:
@@ -236,50 +258,70 @@ class _Walker:
 
     # keyword functions, for errors
 
-    def descend(self, validator: Validator, instance: Any, schema: Any, path: str | int | None = None,
-                schema_path: str | int | None = None) -> Iterator[ValidationError]:
+    def descend(
+        self,
+        validator: Validator,
+        instance: Any,
+        schema: Any,
+        path: str | int | None = None,
+        schema_path: str | int | None = None,
+    ) -> Iterator[ValidationError]:
         """`validator.descend`, skipped when the subschema accepts the instance."""
         if self.passes(validator, instance, schema):
             return iter(())
-        errors: Iterator[ValidationError] = validator.descend(instance, schema, path=path,
-                                                              schema_path=schema_path)
+        errors: Iterator[ValidationError] = validator.descend(
+            instance, schema, path=path, schema_path=schema_path
+        )
         return errors
 
-    def type(self, validator: Validator, types: Any, instance: Any, schema: Json) -> Iterator[ValidationError]:
-        kind = (tuple(types) if isinstance(types, list) else (types,),
-                self._snowflake_ints and schema.get("format") == "snowflake")
+    def type(
+        self, validator: Validator, types: Any, instance: Any, schema: Json
+    ) -> Iterator[ValidationError]:
+        kind = (
+            tuple(types) if isinstance(types, list) else (types,),
+            self._snowflake_ints and schema.get("format") == "snowflake",
+        )
         if not self._kind(validator, kind, instance):
             yield from Draft202012Validator.VALIDATORS["type"](validator, types, instance, schema)
 
-    def properties(self, validator: Validator, properties: Json, instance: Any,
-                   schema: Json) -> Iterator[ValidationError]:
+    def properties(
+        self, validator: Validator, properties: Json, instance: Any, schema: Json
+    ) -> Iterator[ValidationError]:
         if not isinstance(instance, dict):
             return
         for name, value in instance.items():
             if name in properties:
                 yield from self.descend(validator, value, properties[name], path=name, schema_path=name)
 
-    def items(self, validator: Validator, items: Any, instance: Any, schema: Json) -> Iterator[ValidationError]:
+    def items(
+        self, validator: Validator, items: Any, instance: Any, schema: Json
+    ) -> Iterator[ValidationError]:
         if "prefixItems" in schema or isinstance(items, bool):
             yield from Draft202012Validator.VALIDATORS["items"](validator, items, instance, schema)
         elif isinstance(instance, list):
             for index, item in enumerate(instance):
                 yield from self.descend(validator, item, items, path=index)
 
-    def all_of(self, validator: Validator, branches: Sequence[Json], instance: Any,
-               schema: Json) -> Iterator[ValidationError]:
+    def all_of(
+        self, validator: Validator, branches: Sequence[Json], instance: Any, schema: Json
+    ) -> Iterator[ValidationError]:
         for index, branch in enumerate(branches):
             yield from self.descend(validator, instance, branch, schema_path=index)
 
-    def any_branch(self, validator: Validator, branches: Sequence[Json], instance: Any,
-                   schema: Json) -> Iterator[ValidationError]:
+    def any_branch(
+        self, validator: Validator, branches: Sequence[Json], instance: Any, schema: Json
+    ) -> Iterator[ValidationError]:
         """`oneOf`/`anyOf` as "at least one branch matches" (see the module docstring)."""
         if self._some_pass(validator, branches, instance):
             return
-        context = [error for index, branch in enumerate(branches)
-                   for error in validator.descend(instance, branch, schema_path=index)]
-        yield ValidationError(f"{_short(instance)} matches none of the {len(branches)} shapes",
-                              context=context)
+        context = [
+            error
+            for index, branch in enumerate(branches)
+            for error in validator.descend(instance, branch, schema_path=index)
+        ]
+        yield ValidationError(
+            f"{_short(instance)} matches none of the {len(branches)} shapes", context=context
+        )
 
     def ref(self, validator: Validator, ref: str, instance: Any, schema: Json) -> Iterator[ValidationError]:
         """`$ref` through the contract's cache of resolved references."""
@@ -289,32 +331,45 @@ class _Walker:
 
     def keywords(self) -> dict[str, Keyword]:
         """The keyword functions a validator class takes from this walker."""
-        return {"oneOf": self.any_branch, "anyOf": self.any_branch, "allOf": self.all_of,
-                "properties": self.properties, "items": self.items, "$ref": self.ref, "type": self.type}
+        return {
+            "oneOf": self.any_branch,
+            "anyOf": self.any_branch,
+            "allOf": self.all_of,
+            "properties": self.properties,
+            "items": self.items,
+            "$ref": self.ref,
+            "type": self.type,
+        }
 
 
 def _retry_as_int(keyword: Keyword) -> Keyword:
     """A keyword that, failing on an int-spelling string, judges the number it spells instead."""
+
     def check(validator: Validator, value: Any, instance: Any, schema: Json) -> Iterator[ValidationError]:
         errors = list(keyword(validator, value, instance, schema))
         if errors and _is_int_string(instance) and not list(keyword(validator, value, int(instance), schema)):
             return
         yield from errors
+
     return check
 
 
 def _bounding_int_strings(keyword: Keyword) -> Keyword:
     """A numeric keyword that also bounds int-spelling strings."""
+
     def check(validator: Validator, value: Any, instance: Any, schema: Json) -> Iterator[ValidationError]:
         yield from keyword(validator, value, int(instance) if _is_int_string(instance) else instance, schema)
+
     return check
 
 
 def _snowflake_ints(keyword: Keyword) -> Keyword:
     """`type` that also takes a non-negative integer for a snowflake (see `_Walker._is_kind`)."""
+
     def check(validator: Validator, types: Any, instance: Any, schema: Json) -> Iterator[ValidationError]:
         if not (instance.__class__ is int and instance >= 0 and schema.get("format") == "snowflake"):
             yield from keyword(validator, types, instance, schema)
+
     return check
 
 
@@ -336,9 +391,14 @@ LENIENT_TYPES = Draft202012Validator.TYPE_CHECKER.redefine("integer", _lenient_i
 def _lenient_keywords() -> dict[str, Keyword]:
     """`enum`, `const` and the numeric bounds, reading an int-spelling string as its number."""
     base = Draft202012Validator.VALIDATORS
-    return {"enum": _retry_as_int(base["enum"]), "const": _retry_as_int(base["const"]),
-            **{k: _bounding_int_strings(base[k])
-               for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")}}
+    return {
+        "enum": _retry_as_int(base["enum"]),
+        "const": _retry_as_int(base["const"]),
+        **{
+            k: _bounding_int_strings(base[k])
+            for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+        },
+    }
 
 
 def _validator_classes(lookup: Callable[[str], Any]) -> tuple[type[Validator], type[Validator]]:
@@ -347,7 +407,8 @@ def _validator_classes(lookup: Callable[[str], Any]) -> tuple[type[Validator], t
     lenient = validators.extend(
         Draft202012Validator,
         validators={**_lenient_keywords(), **_Walker(lookup, snowflake_ints=True).keywords()},
-        type_checker=LENIENT_TYPES)
+        type_checker=LENIENT_TYPES,
+    )
     return lenient, strict
 
 
@@ -358,8 +419,10 @@ def reference_class(*, lenient: bool) -> type[Validator]:
     if lenient:
         keywords |= {**_lenient_keywords(), "type": _snowflake_ints(base["type"])}
     cls: type[Validator] = validators.extend(
-        Draft202012Validator, validators=keywords,
-        type_checker=LENIENT_TYPES if lenient else Draft202012Validator.TYPE_CHECKER)
+        Draft202012Validator,
+        validators=keywords,
+        type_checker=LENIENT_TYPES if lenient else Draft202012Validator.TYPE_CHECKER,
+    )
     return cls
 
 
@@ -370,6 +433,7 @@ def _pointer(*parts: str) -> str:
 
 
 # -- errors, Discord's way --------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -416,7 +480,7 @@ def _type_problem(path: FieldPath, instance: Any, allowed: tuple[str, ...]) -> P
 
 def _short(value: Any, limit: int = 40) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _choices_problem(path: FieldPath, allowed: Iterable[Any]) -> Problem:
@@ -438,14 +502,20 @@ def required_problem(path: FieldPath) -> Problem:
     return Problem(path, "BASE_TYPE_REQUIRED", "This field is required")
 
 
-_LENGTHS = {"minLength": ("minLength", "maxLength"), "maxLength": ("minLength", "maxLength"),
-            "minItems": ("minItems", "maxItems"), "maxItems": ("minItems", "maxItems"),
-            "minProperties": ("minProperties", "maxProperties"),
-            "maxProperties": ("minProperties", "maxProperties")}
-_BOUNDS = {"minimum": ("NUMBER_TYPE_MIN", "greater than or equal to"),
-           "exclusiveMinimum": ("NUMBER_TYPE_MIN", "greater than"),
-           "maximum": ("NUMBER_TYPE_MAX", "less than or equal to"),
-           "exclusiveMaximum": ("NUMBER_TYPE_MAX", "less than")}
+_LENGTHS = {
+    "minLength": ("minLength", "maxLength"),
+    "maxLength": ("minLength", "maxLength"),
+    "minItems": ("minItems", "maxItems"),
+    "maxItems": ("minItems", "maxItems"),
+    "minProperties": ("minProperties", "maxProperties"),
+    "maxProperties": ("minProperties", "maxProperties"),
+}
+_BOUNDS = {
+    "minimum": ("NUMBER_TYPE_MIN", "greater than or equal to"),
+    "exclusiveMinimum": ("NUMBER_TYPE_MIN", "greater than"),
+    "maximum": ("NUMBER_TYPE_MAX", "less than or equal to"),
+    "exclusiveMaximum": ("NUMBER_TYPE_MAX", "less than"),
+}
 
 
 def _problems(error: ValidationError) -> list[Problem]:
@@ -453,8 +523,10 @@ def _problems(error: ValidationError) -> list[Problem]:
     path = tuple(str(p) for p in error.absolute_path)
     if error.validator in ("oneOf", "anyOf"):
         return _union_problems(error, path)
-    return [p if p.detail else replace(p, detail=_short(error.message, 160))
-            for p in _keyword_problems(error, path)]
+    return [
+        p if p.detail else replace(p, detail=_short(error.message, 160))
+        for p in _keyword_problems(error, path)
+    ]
 
 
 def _keyword_problems(error: ValidationError, path: FieldPath) -> list[Problem]:
@@ -463,8 +535,11 @@ def _keyword_problems(error: ValidationError, path: FieldPath) -> list[Problem]:
         return [_type_problem(path, error.instance, _types(value))]
     if keyword == "required":  # one error per missing name, which it names only in its message
         present = error.instance if isinstance(error.instance, dict) else {}
-        return [replace(required_problem((*path, name)), detail="required, but missing")
-                for name in value if name not in present]
+        return [
+            replace(required_problem((*path, name)), detail="required, but missing")
+            for name in value
+            if name not in present
+        ]
     if keyword in ("enum", "const"):
         return [_choices_problem(path, value if keyword == "enum" else [value])]
     if keyword in _LENGTHS and isinstance(schema, dict):
@@ -474,13 +549,22 @@ def _keyword_problems(error: ValidationError, path: FieldPath) -> list[Problem]:
         code, words = _BOUNDS[keyword]
         return [Problem(path, code, f"Value should be {words} {value}.", keyword)]
     if keyword == "pattern" and isinstance(schema, dict) and schema.get("format") == "snowflake":
-        return [Problem(path, "NUMBER_TYPE_COERCE", f'Value "{_short(error.instance)}" is not snowflake.',
-                        keyword)]
+        return [
+            Problem(
+                path, "NUMBER_TYPE_COERCE", f'Value "{_short(error.instance)}" is not snowflake.', keyword
+            )
+        ]
     if keyword == "pattern":
         return [Problem(path, "STRING_TYPE_REGEX", "String value did not match validation regex.", keyword)]
     if keyword == "format":
-        return [Problem(path, "DATE_TIME_TYPE_PARSE",
-                        f'Could not parse "{_short(error.instance)}". Should be ISO8601.', keyword)]
+        return [
+            Problem(
+                path,
+                "DATE_TIME_TYPE_PARSE",
+                f'Could not parse "{_short(error.instance)}". Should be ISO8601.',
+                keyword,
+            )
+        ]
     if keyword == "uniqueItems":
         return [Problem(path, "BASE_TYPE_DUPLICATES", "Values must be unique.", keyword)]
     if keyword == "additionalProperties":
@@ -527,8 +611,9 @@ def _merged_choices(branches: list[list[Problem]], depth: int) -> list[Problem]:
     if not common:
         return []
     where = min(common)
-    allowed = {v for ps in branches for p in ps if p.path == where and _wrong_choice(p, depth)
-               for v in p.allowed}
+    allowed = {
+        v for ps in branches for p in ps if p.path == where and _wrong_choice(p, depth) for v in p.allowed
+    }
     return [_choices_problem(where, sorted(allowed, key=lambda v: (type(v).__name__, v)))]
 
 
@@ -558,6 +643,7 @@ def error_tree(problems: Iterable[Problem]) -> Json:
 
 
 # -- documented limits the spec leaves out ----------------------------------------------------
+
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
@@ -591,22 +677,36 @@ def _part(embed: Json, key: str, sub: str) -> Any:
 
 def embed_size(embed: Json) -> int:
     """The characters Discord counts against the 6,000 a message's embeds may hold together."""
-    return (len(_text(embed.get("title"))) + len(_text(embed.get("description")))
-            + sum(len(_text(f.get("name"))) + len(_text(f.get("value"))) for _, f in _dicts(embed.get("fields")))
-            + len(_text(_part(embed, "footer", "text"))) + len(_text(_part(embed, "author", "name"))))
+    return (
+        len(_text(embed.get("title")))
+        + len(_text(embed.get("description")))
+        + sum(len(_text(f.get("name"))) + len(_text(f.get("value"))) for _, f in _dicts(embed.get("fields")))
+        + len(_text(_part(embed, "footer", "text")))
+        + len(_text(_part(embed, "author", "name")))
+    )
 
 
-_EMBED_LIMITS = (("title", EMBED_TITLE_MAX), ("description", EMBED_DESCRIPTION_MAX), ("fields", EMBED_FIELDS_MAX))
+_EMBED_LIMITS = (
+    ("title", EMBED_TITLE_MAX),
+    ("description", EMBED_DESCRIPTION_MAX),
+    ("fields", EMBED_FIELDS_MAX),
+)
 _EMBED_PART_LIMITS = (("footer", "text", EMBED_FOOTER_MAX), ("author", "name", EMBED_AUTHOR_MAX))
 _FIELD_LIMITS = (("name", EMBED_FIELD_NAME_MAX), ("value", EMBED_FIELD_VALUE_MAX))
 
 
 def _embed_problems(path: FieldPath, embed: Json) -> list[Problem]:
     """One embed's own limits; paths are built only for what breaks them."""
-    problems = [length_problem((*path, key), None, limit)
-                for key, limit in _EMBED_LIMITS if _over(embed.get(key), limit)]
-    problems += [length_problem((*path, key, sub), None, limit)
-                 for key, sub, limit in _EMBED_PART_LIMITS if _over(_part(embed, key, sub), limit)]
+    problems = [
+        length_problem((*path, key), None, limit)
+        for key, limit in _EMBED_LIMITS
+        if _over(embed.get(key), limit)
+    ]
+    problems += [
+        length_problem((*path, key, sub), None, limit)
+        for key, sub, limit in _EMBED_PART_LIMITS
+        if _over(_part(embed, key, sub), limit)
+    ]
     for i, embed_field in _dicts(embed.get("fields")):
         for key, limit in _FIELD_LIMITS:
             value = embed_field.get(key)
@@ -622,13 +722,19 @@ def message_problems(body: Any, path: FieldPath = ()) -> list[Problem]:
     if not isinstance(body, dict):
         return []
     embeds = body.get("embeds")
-    problems = (_too_long((*path, "content"), body.get("content"), CONTENT_MAX)
-                + _too_long((*path, "embeds"), embeds, EMBEDS_MAX))
+    problems = _too_long((*path, "content"), body.get("content"), CONTENT_MAX) + _too_long(
+        (*path, "embeds"), embeds, EMBEDS_MAX
+    )
     for i, embed in _dicts(embeds):
         problems += _embed_problems((*path, "embeds", str(i)), embed)
     if sum(embed_size(e) for _, e in _dicts(embeds)) > EMBED_TOTAL_MAX:
-        problems.append(Problem((*path, "embeds"), "MAX_EMBED_SIZE_EXCEEDED",
-                                f"Embed size exceeds maximum size of {EMBED_TOTAL_MAX}"))
+        problems.append(
+            Problem(
+                (*path, "embeds"),
+                "MAX_EMBED_SIZE_EXCEEDED",
+                f"Embed size exceeds maximum size of {EMBED_TOTAL_MAX}",
+            )
+        )
     return problems
 
 
@@ -673,9 +779,11 @@ def _description_problems(path: FieldPath, description: Any) -> list[Problem]:
 
 
 def _option_problems(path: FieldPath, option: Json) -> list[Problem]:
-    problems = (command_name_problems((*path, "name"), option.get("name"), "Option")
-                + _description_problems((*path, "description"), option.get("description"))
-                + _choice_problems((*path, "choices"), option.get("choices")))
+    problems = (
+        command_name_problems((*path, "name"), option.get("name"), "Option")
+        + _description_problems((*path, "description"), option.get("description"))
+        + _choice_problems((*path, "choices"), option.get("choices"))
+    )
     if _as_int(option.get("type")) in (SUB_COMMAND, SUB_COMMAND_GROUP):
         problems += _options_problems((*path, "options"), option.get("options"))
     return problems
@@ -689,12 +797,22 @@ def _options_problems(path: FieldPath, options: Any) -> list[Problem]:
     for i, option in _dicts(options):
         name = option.get("name")
         if isinstance(name, str) and name in seen:
-            problems.append(Problem((*path, str(i), "name"), "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME",
-                                    "Option names must be unique"))
+            problems.append(
+                Problem(
+                    (*path, str(i), "name"),
+                    "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME",
+                    "Option names must be unique",
+                )
+            )
         seen.add(name if isinstance(name, str) else "")
         if option.get("required") is True and optional_seen:
-            problems.append(Problem((*path, str(i), "required"), "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                                    "Required options must be placed before non-required options"))
+            problems.append(
+                Problem(
+                    (*path, str(i), "required"),
+                    "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                    "Required options must be placed before non-required options",
+                )
+            )
         optional_seen = optional_seen or option.get("required") is not True
         problems += _option_problems((*path, str(i)), option)
     return problems
@@ -704,9 +822,11 @@ def command_problems(command: Any, path: FieldPath = ()) -> list[Problem]:
     """Names, descriptions and options of one chat-input command (other kinds: spec only)."""
     if not isinstance(command, dict) or _as_int(command.get("type"), CHAT_INPUT) != CHAT_INPUT:
         return []
-    return (command_name_problems((*path, "name"), command.get("name"), "Command")
-            + _description_problems((*path, "description"), command.get("description"))
-            + _options_problems((*path, "options"), command.get("options")))
+    return (
+        command_name_problems((*path, "name"), command.get("name"), "Command")
+        + _description_problems((*path, "description"), command.get("description"))
+        + _options_problems((*path, "options"), command.get("options"))
+    )
 
 
 def documented_problems(operation_id: str, body: Any) -> list[Problem]:
@@ -727,6 +847,7 @@ def documented_problems(operation_id: str, body: Any) -> list[Problem]:
 
 
 # -- routes -----------------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class _Node:
@@ -777,11 +898,12 @@ def route_segments(path: str) -> list[str]:
     """A concrete path's segments below /api/v10, without its query string."""
     path = path.split("?", 1)[0].split("#", 1)[0]
     if path.startswith(API_PREFIX + "/"):
-        path = path[len(API_PREFIX):]
+        path = path[len(API_PREFIX) :]
     return path.strip("/").split("/")
 
 
 # -- the contract -----------------------------------------------------------------------------
+
 
 class Contract:
     """Discord's REST contract from its OpenAPI spec; validators are built once per use and cached."""
@@ -843,13 +965,13 @@ class Contract:
         if validator is not None and not validator.is_valid(body):
             problems = [p for e in validator.iter_errors(body) for p in _problems(e)]
         flagged = {p.path for p in problems}  # the spec's word on a field stands; limits add the rest
-        return problems + [p for p in documented_problems(found.operation_id, body)
-                           if p.path not in flagged]
+        return problems + [p for p in documented_problems(found.operation_id, body) if p.path not in flagged]
 
     # responses
 
-    def check_response(self, method: str, path: str, status: int, body: Any,
-                       headers: Mapping[str, str]) -> list[str]:
+    def check_response(
+        self, method: str, path: str, status: int, body: Any, headers: Mapping[str, str]
+    ) -> list[str]:
         """What is wrong with a response to this request (empty: nothing)."""
         found = self.resolve(method, path)
         if found is None:
@@ -871,16 +993,18 @@ class Contract:
                 return key, self._deref(responses[key])
         return "", None
 
-    def _body_problems(self, found: Operation, key: str, response: Json, status: int,
-                       body: Any) -> list[str]:
+    def _body_problems(self, found: Operation, key: str, response: Json, status: int, body: Any) -> list[str]:
         content = response.get("content")
         if status == 204 or not content:
             return [] if body in (None, b"", "") else [f"must have no body, got {_short(body)}"]
         if body is None:
             return ["must have a JSON body"]
         validator = self._validator(found, key, ("responses", key))
-        problems = [] if validator is None or validator.is_valid(body) else [
-            p for e in validator.iter_errors(body) for p in _problems(e)]
+        problems = (
+            []
+            if validator is None or validator.is_valid(body)
+            else [p for e in validator.iter_errors(body) for p in _problems(e)]
+        )
         lines = [f"{'.'.join(p.path) or '(body)'}: {p.detail or p.message}" for p in problems]
         return list(dict.fromkeys(lines)) + _error_body_problems(body)
 
@@ -956,7 +1080,9 @@ class Contract:
         if found is None:
             return None
         if status is None:
-            return self._validator(found, "request", ("requestBody",)) if "requestBody" in found.spec else None
+            return (
+                self._validator(found, "request", ("requestBody",)) if "requestBody" in found.spec else None
+            )
         key = self._response_spec(found, status)[0]
         return self._validator(found, key, ("responses", key)) if key else None
 
@@ -968,8 +1094,11 @@ class Contract:
             return None
         schema = self._schema_ref(found, ("requestBody",) if key == "request" else ("responses", key))
         cls = reference_class(lenient=status is None)
-        return None if schema is None else cls(schema, registry=self._registry,
-                                               format_checker=self._format_checker)
+        return (
+            None
+            if schema is None
+            else cls(schema, registry=self._registry, format_checker=self._format_checker)
+        )
 
 
 def _ref_parts(ref: str) -> tuple[str, ...]:

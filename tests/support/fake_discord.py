@@ -57,7 +57,6 @@ BOT_PERMISSIONS = EVERYONE_PERMISSIONS | EMBED_LINKS | ATTACH_FILES
 MODERATOR_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_CHANNELS
 
 
-
 @dataclass(frozen=True, slots=True)
 class Recorded:
     """One REST request: `path` is below /api/v10; `at` is `time.perf_counter()` on arrival."""
@@ -83,10 +82,14 @@ class _Fault:
 
 # -- payloads ---------------------------------------------------------------------------------
 
+
 def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     # discord.py decodes a body only if its Content-Type is exactly application/json (no charset).
-    return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json", **(headers or {})})
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def _decoded(response: web.Response) -> Any:
@@ -119,45 +122,94 @@ def _invalid_form(errors: Json) -> web.Response:
 
 
 def user_payload(user_id: int, name: str, *, bot: bool = False) -> Json:
-    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
-            "avatar": None, "bot": bot, "system": False, "flags": 0, "public_flags": 0,
-            "primary_guild": None}
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "system": False,
+        "flags": 0,
+        "public_flags": 0,
+        "primary_guild": None,
+    }
 
 
 def member_payload(user_id: int, permissions: int, roles: Sequence[int] = ()) -> Json:
     """A guild member; `flags` is required by discord.py, `permissions` only in interactions."""
-    return {"user": user_payload(user_id, f"user{user_id}", bot=user_id == BOT_ID),
-            "roles": [str(r) for r in roles], "joined_at": TIMESTAMP, "deaf": False, "mute": False,
-            "flags": 0, "permissions": str(permissions), "nick": None, "avatar": None, "pending": False}
+    return {
+        "user": user_payload(user_id, f"user{user_id}", bot=user_id == BOT_ID),
+        "roles": [str(r) for r in roles],
+        "joined_at": TIMESTAMP,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "permissions": str(permissions),
+        "nick": None,
+        "avatar": None,
+        "pending": False,
+    }
 
 
 def channel_payload(channel_id: int, guild_id: int) -> Json:
-    return {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": f"channel-{channel_id}",
-            "position": 0, "permission_overwrites": [], "nsfw": False, "topic": None, "parent_id": None,
-            "rate_limit_per_user": 0, "last_message_id": None, "flags": 0}
+    return {
+        "id": str(channel_id),
+        "type": 0,
+        "guild_id": str(guild_id),
+        "name": f"channel-{channel_id}",
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "topic": None,
+        "parent_id": None,
+        "rate_limit_per_user": 0,
+        "last_message_id": None,
+        "flags": 0,
+    }
 
 
 def embed_payload(embed: Json) -> Json:
     """An embed as Discord returns it: typed "rich", nulls dropped, fields' `inline` filled."""
     out = {k: v for k, v in embed.items() if v is not None}
     if "fields" in out:
-        out["fields"] = [{"inline": False, **{k: v for k, v in f.items() if v is not None}}
-                         for f in out["fields"]]
+        out["fields"] = [
+            {"inline": False, **{k: v for k, v in f.items() if v is not None}} for f in out["fields"]
+        ]
     return {**out, "type": embed.get("type") or "rich"}
 
 
-def message_payload(message_id: int, channel_id: int, body: Json, *, kind: int = 0,
-                    flags: int = 0, webhook_id: int | None = None) -> Json:
+def message_payload(
+    message_id: int,
+    channel_id: int,
+    body: Json,
+    *,
+    kind: int = 0,
+    flags: int = 0,
+    webhook_id: int | None = None,
+) -> Json:
     """A message as the fake keeps it; `allowed_mentions` is what the bot sent, kept for the
     tests and left out of answers (`public`)."""
-    return {"id": str(message_id), "channel_id": str(channel_id), "type": kind,
-            "author": user_payload(BOT_ID, "digest-bot", bot=True), "content": body.get("content") or "",
-            "embeds": [embed_payload(e) for e in body.get("embeds") or []],
-            "components": body.get("components") or [],
-            "attachments": [], "allowed_mentions": body.get("allowed_mentions"), "flags": flags,
-            "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": bool(body.get("tts")),
-            "mention_everyone": False, "mentions": [], "mention_roles": [], "pinned": False,
-            **({"webhook_id": str(webhook_id), "application_id": str(webhook_id)} if webhook_id else {})}
+    return {
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "type": kind,
+        "author": user_payload(BOT_ID, "digest-bot", bot=True),
+        "content": body.get("content") or "",
+        "embeds": [embed_payload(e) for e in body.get("embeds") or []],
+        "components": body.get("components") or [],
+        "attachments": [],
+        "allowed_mentions": body.get("allowed_mentions"),
+        "flags": flags,
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "tts": bool(body.get("tts")),
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        **({"webhook_id": str(webhook_id), "application_id": str(webhook_id)} if webhook_id else {}),
+    }
 
 
 def public(message: Json) -> Json:
@@ -173,19 +225,34 @@ def stored_command(cmd: Json, command_id: str, guild_id: str | None) -> Json:
         contexts = [0]
     permissions = cmd.get("default_member_permissions")
     stored = {k: v for k, v in cmd.items() if v is not None}
-    return {**stored, "id": command_id, "application_id": str(APP_ID), "version": "1",
-            "type": cmd.get("type", 1), "description": cmd.get("description", ""),
-            "default_member_permissions": None if permissions is None else str(permissions),
-            "dm_permission": contexts is None or 1 in contexts, "contexts": contexts,
-            "integration_types": cmd.get("integration_types") or [0], "nsfw": bool(cmd.get("nsfw")),
-            **({"guild_id": guild_id} if guild_id else {})}
+    return {
+        **stored,
+        "id": command_id,
+        "application_id": str(APP_ID),
+        "version": "1",
+        "type": cmd.get("type", 1),
+        "description": cmd.get("description", ""),
+        "default_member_permissions": None if permissions is None else str(permissions),
+        "dm_permission": contexts is None or 1 in contexts,
+        "contexts": contexts,
+        "integration_types": cmd.get("integration_types") or [0],
+        "nsfw": bool(cmd.get("nsfw")),
+        **({"guild_id": guild_id} if guild_id else {}),
+    }
 
 
 def option(name: str, value: Any, kind: int | None = None) -> Json:
     """A slash-command option value, typed from the Python value unless `kind` is given."""
     if kind is None:
-        kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else \
-            10 if isinstance(value, float) else 3
+        kind = (
+            5
+            if isinstance(value, bool)
+            else 4
+            if isinstance(value, int)
+            else 10
+            if isinstance(value, float)
+            else 3
+        )
     return {"name": name, "type": kind, "value": value}
 
 
@@ -195,12 +262,13 @@ def _nest(options: list[Json], subcommand: str | None) -> list[Json]:
     if len(names) > 2:
         raise ValueError(f"a subcommand path has at most two names: {subcommand!r}")
     kinds = (2, 1) if len(names) == 2 else (1,)
-    for name, kind in reversed(list(zip(names, kinds))):
+    for name, kind in reversed(list(zip(names, kinds, strict=False))):
         options = [{"type": kind, "name": name, "options": options}]
     return options
 
 
 # -- the fake ---------------------------------------------------------------------------------
+
 
 class _GatewaySession:
     """One gateway session: the websocket it is on now (none while dropped) and every dispatch it
@@ -235,8 +303,9 @@ class _GatewaySession:
             if self._zlib is None:
                 await self.ws.send_str(text)
             else:
-                await self.ws.send_bytes(self._zlib.compress(text.encode())
-                                         + self._zlib.flush(zlib.Z_SYNC_FLUSH))
+                await self.ws.send_bytes(
+                    self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
+                )
         except ConnectionResetError:
             self.ws = None  # cut off: the frame waits in `sent` for the RESUME
 
@@ -273,8 +342,12 @@ TOKEN_LIFETIME_S = 15 * 60
 # The callback types Discord allows per interaction type (ping, command, component,
 # autocomplete, modal submit).
 CALLBACK_TYPES: Mapping[int, frozenset[int]] = {
-    1: frozenset({1}), 2: frozenset({4, 5, 9, 10, 12}), 3: frozenset({4, 5, 6, 7, 9, 10, 12}),
-    4: frozenset({8}), 5: frozenset({4, 5, 6, 7, 10, 12})}  # an interaction token works for followups this long  # Discord honours an enforced nonce for "a few minutes"
+    1: frozenset({1}),
+    2: frozenset({4, 5, 9, 10, 12}),
+    3: frozenset({4, 5, 6, 7, 9, 10, 12}),
+    4: frozenset({8}),
+    5: frozenset({4, 5, 6, 7, 10, 12}),
+}
 
 
 class FakeDiscord:
@@ -284,11 +357,18 @@ class FakeDiscord:
     must carry it (401 / close 4004 otherwise); without one any token is accepted.
     """
 
-    def __init__(self, guilds: Mapping[int, Sequence[int]] | None = None, *, token: str | None = None,
-                 bot_permissions: int = BOT_PERMISSIONS, contract: Contract | None = None,
-                 rate_limits: RateLimiter | None = None, latency_s: float = 0.0,
-                 heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
-                 callback_deadline_s: float | None = CALLBACK_DEADLINE_S) -> None:
+    def __init__(
+        self,
+        guilds: Mapping[int, Sequence[int]] | None = None,
+        *,
+        token: str | None = None,
+        bot_permissions: int = BOT_PERMISSIONS,
+        contract: Contract | None = None,
+        rate_limits: RateLimiter | None = None,
+        latency_s: float = 0.0,
+        heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
+        callback_deadline_s: float | None = CALLBACK_DEADLINE_S,
+    ) -> None:
         self.guilds = {g: list(chans) for g, chans in (guilds or {}).items()}
         self.token = token
         self.contract = contract  # None: no checks against Discord's OpenAPI description
@@ -395,18 +475,41 @@ class FakeDiscord:
             raise ValueError("a channel fails with 403 or 404")
         self.channel_errors[channel_id] = status
 
-    def fail(self, method: str, path_prefix: str, status: int, *, code: int = 0, message: str = "",
-             times: int | None = 1, headers: Mapping[str, str] | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        path_prefix: str,
+        status: int,
+        *,
+        code: int = 0,
+        message: str = "",
+        times: int | None = 1,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         """The next `times` (None: all) matching requests answer this error instead."""
+
         def response() -> web.Response:
             return _json({"code": code, "message": message or f"{status}: scripted"}, status, headers)
+
         self._faults.append(_Fault(method, path_prefix, response, times))
 
-    def rate_limit(self, method: str, path_prefix: str, *, retry_after_s: float = 0.01, times: int = 1,
-                   via: bool = True, is_global: bool = False) -> None:
+    def rate_limit(
+        self,
+        method: str,
+        path_prefix: str,
+        *,
+        retry_after_s: float = 0.01,
+        times: int = 1,
+        via: bool = True,
+        is_global: bool = False,
+    ) -> None:
         """429s; discord.py retries only those with a `Via` header (else: HTTPException)."""
-        body = {"message": "You are being rate limited.", "retry_after": retry_after_s,
-                "global": is_global, "code": 0}
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after_s,
+            "global": is_global,
+            "code": 0,
+        }
         headers = {"Retry-After": str(retry_after_s), **({"Via": "1.1 google"} if via else {})}
         self._faults.append(_Fault(method, path_prefix, lambda: _json(body, 429, headers), times))
 
@@ -414,8 +517,12 @@ class FakeDiscord:
 
     async def next_request(self, method: str, path_prefix: str, timeout: float = 5.0) -> Recorded:
         """The earliest matching request not yet returned by `next_request` (waits for one)."""
-        return await self._wait(lambda r: r.method == method and r.path.startswith(path_prefix),
-                                take=True, timeout=timeout, what=f"{method} {path_prefix}")
+        return await self._wait(
+            lambda r: r.method == method and r.path.startswith(path_prefix),
+            take=True,
+            timeout=timeout,
+            what=f"{method} {path_prefix}",
+        )
 
     async def wait_for(self, predicate: Callable[[Recorded], bool], timeout: float = 5.0) -> Recorded:
         """The first request, past or future, matching the predicate."""
@@ -424,8 +531,12 @@ class FakeDiscord:
     async def wait_for_callback(self, interaction_id: str, timeout: float = 5.0) -> Recorded:
         """The bot's callback to one interaction; `.body` is what it answered, `.at` when."""
         prefix = f"/interactions/{interaction_id}/"
-        return await self._wait(lambda r: r.method == "POST" and r.path.startswith(prefix), take=False,
-                                timeout=timeout, what=f"the callback to interaction {interaction_id}")
+        return await self._wait(
+            lambda r: r.method == "POST" and r.path.startswith(prefix),
+            take=False,
+            timeout=timeout,
+            what=f"the callback to interaction {interaction_id}",
+        )
 
     async def answer(self, interaction_id: str, timeout: float = 5.0) -> Json:
         """What the caller finally sees: the callback's message, or after a defer (type 5) the
@@ -436,7 +547,10 @@ class FakeDiscord:
         token = self.interactions[interaction_id]["token"]
         followup = await self._wait(
             lambda r: r.method == "POST" and r.path.startswith("/webhooks/") and r.path.endswith(f"/{token}"),
-            take=False, timeout=timeout, what=f"the followup to interaction {interaction_id}")
+            take=False,
+            timeout=timeout,
+            what=f"the followup to interaction {interaction_id}",
+        )
         return dict(followup.body or {})
 
     async def callback_latency_s(self, interaction_id: str, timeout: float = 5.0) -> float:
@@ -451,15 +565,19 @@ class FakeDiscord:
     def followups(self, interaction_id: str | None = None) -> list[Recorded]:
         """Followup webhook POSTs, for one interaction or all."""
         token = self.interactions[interaction_id]["token"] if interaction_id else ""
-        return [r for r in self.requests if r.method == "POST" and r.path.startswith("/webhooks/")
-                and r.path.endswith(token)]
+        return [
+            r
+            for r in self.requests
+            if r.method == "POST" and r.path.startswith("/webhooks/") and r.path.endswith(token)
+        ]
 
     def original_response(self, interaction_id: str) -> Json | None:
         """The interaction's original response message, with any edits, unless none or deleted."""
         return self._originals.get(self.interactions[interaction_id]["token"])
 
-    async def _wait(self, predicate: Callable[[Recorded], bool], *, take: bool, timeout: float,
-                    what: str) -> Recorded:
+    async def _wait(
+        self, predicate: Callable[[Recorded], bool], *, take: bool, timeout: float, what: str
+    ) -> Recorded:
         for record in self.requests:
             if predicate(record) and not (take and record.seq in self._taken):
                 if take:
@@ -497,21 +615,24 @@ class FakeDiscord:
             scripted = False
             try:
                 response, scripted = self._respond(record, request, handler, auth, template)
-            except Exception as exc:  # noqa: BLE001 -- a fake bug or a bad request: fail loudly, never 5xx
+            except Exception as exc:
                 self.errors.append(f"{record.method} {record.path}: {exc!r}")
                 response = _error(400, 0, f"the fake Discord could not handle this: {exc!r}")
             self.statuses[record.seq] = response.status
             if self.contract is not None and not scripted and handler != self._unknown:
-                problems = self.contract.check_response(record.method, record.path, response.status,
-                                                        _decoded(response), response.headers)
+                problems = self.contract.check_response(
+                    record.method, record.path, response.status, _decoded(response), response.headers
+                )
                 self.violations += problems
             if self.latency_s:
                 await asyncio.sleep(self.latency_s)
             return response
+
         return endpoint
 
-    def _respond(self, record: Recorded, request: web.Request, handler: Handler, auth: bool,
-                 template: str) -> tuple[web.Response, bool]:
+    def _respond(
+        self, record: Recorded, request: web.Request, handler: Handler, auth: bool, template: str
+    ) -> tuple[web.Response, bool]:
         """The answer, and whether it was scripted by the test."""
         for fault in self._faults:
             if fault.method in ("*", record.method) and record.path.startswith(fault.path_prefix):
@@ -522,8 +643,11 @@ class FakeDiscord:
                 return fault.response(), True
         if handler == self._unknown:
             return handler(record, request.match_info), False
-        decision = self.limits.check(f"{record.method} {template}", _major(request.match_info),
-                                     global_exempt=template.startswith(GLOBAL_EXEMPT))
+        decision = self.limits.check(
+            f"{record.method} {template}",
+            _major(request.match_info),
+            global_exempt=template.startswith(GLOBAL_EXEMPT),
+        )
         if not decision.allowed:
             self.throttled.append(record)
             return _json(decision.body, 429, decision.headers), False
@@ -532,7 +656,8 @@ class FakeDiscord:
         elif auth and self.token and request.headers.get("Authorization") != f"Bot {self.token}":
             response = _error(401, 0, "401: Unauthorized")
         elif self.contract is not None and (
-                refusal := self.contract.check_request(record.method, record.path, record.body)):
+            refusal := self.contract.check_request(record.method, record.path, record.body)
+        ):
             self.refused.append((record, refusal))
             response = _json(refusal, 400)
         else:
@@ -562,8 +687,17 @@ class FakeDiscord:
                     files.append(part.filename or part.name or "")
                     await part.read()
         path = request.path.removeprefix(API)
-        record = Recorded(len(self.requests), request.method, path, dict(request.query), body,
-                          dict(request.headers), at, tuple(files), malformed)
+        record = Recorded(
+            len(self.requests),
+            request.method,
+            path,
+            dict(request.query),
+            body,
+            dict(request.headers),
+            at,
+            tuple(files),
+            malformed,
+        )
         self.requests.append(record)
         self._notify(record)
         return record
@@ -575,33 +709,69 @@ class FakeDiscord:
         return _error(404, 0, f"the fake Discord has no route {record.method} {record.path}")
 
     def _me(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
-        return _json({**user_payload(BOT_ID, "digest-bot", bot=True), "verified": True, "mfa_enabled": False,
-                      "locale": "en-US"})
+        return _json(
+            {
+                **user_payload(BOT_ID, "digest-bot", bot=True),
+                "verified": True,
+                "mfa_enabled": False,
+                "locale": "en-US",
+            }
+        )
 
     def _application(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
-        return _json({"id": str(APP_ID), "name": "digest-bot", "icon": None, "description": "",
-                      "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
-                      "owner": user_payload(OWNER_ID, "owner"), "flags": 0, "team": None,
-                      "interactions_endpoint_url": None, "rpc_origins": [],
-                      "bot": user_payload(BOT_ID, "digest-bot", bot=True), "type": None,
-                      "flags_new": "0", "redirect_uris": [], "role_connections_verification_url": None,
-                      "approximate_guild_count": len(self.guilds), "approximate_user_install_count": 0,
-                      "approximate_user_authorization_count": 0, "explicit_content_filter": 0,
-                      "eligible_oauth2_scopes": ["bot", "applications.commands"]})
+        return _json(
+            {
+                "id": str(APP_ID),
+                "name": "digest-bot",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "owner": user_payload(OWNER_ID, "owner"),
+                "flags": 0,
+                "team": None,
+                "interactions_endpoint_url": None,
+                "rpc_origins": [],
+                "bot": user_payload(BOT_ID, "digest-bot", bot=True),
+                "type": None,
+                "flags_new": "0",
+                "redirect_uris": [],
+                "role_connections_verification_url": None,
+                "approximate_guild_count": len(self.guilds),
+                "approximate_user_install_count": 0,
+                "approximate_user_authorization_count": 0,
+                "explicit_content_filter": 0,
+                "eligible_oauth2_scopes": ["bot", "applications.commands"],
+            }
+        )
 
     def _gateway_info(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
-        return _json({"url": self.gateway_url, "shards": 1,
-                      "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0,
-                                              "max_concurrency": 1}})
+        return _json(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     def _commands(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
         scope = f"guild:{params['guild']}" if "guild" in params else "global"
         if record.method == "PUT":
             known = {(c["name"], c["type"]): c["id"] for c in self.commands.get(scope, [])}
             self.commands[scope] = [
-                stored_command(cmd, known.get((cmd["name"], cmd.get("type", 1))) or str(next(self._ids)),
-                               params.get("guild"))
-                for cmd in record.body]
+                stored_command(
+                    cmd,
+                    known.get((cmd["name"], cmd.get("type", 1))) or str(next(self._ids)),
+                    params.get("guild"),
+                )
+                for cmd in record.body
+            ]
         elif record.method != "GET":
             return self._unknown(record, params)
         return _json(self.commands.get(scope, []))
@@ -618,27 +788,50 @@ class FakeDiscord:
         if interaction_id in self._acknowledged:
             return _error(400, 40060, "Interaction has already been acknowledged.")
         if body.get("type") not in CALLBACK_TYPES[interaction["type"]]:
-            return _invalid_form({"type": {"_errors": [{
-                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
-                "message": f"Callback type {body.get('type')} is not valid for an interaction of "
-                           f"type {interaction['type']}."}]}})
+            return _invalid_form(
+                {
+                    "type": {
+                        "_errors": [
+                            {
+                                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                                "message": f"Callback type {body.get('type')} is not valid for "
+                                f"an interaction of type {interaction['type']}.",
+                            }
+                        ]
+                    }
+                }
+            )
         data = body.get("data") or {}
         self._acknowledged.add(interaction_id)
         flags = data.get("flags") or 0
         message = None
         if body["type"] in (4, 5):
-            message = message_payload(next(self._ids), int(interaction["channel_id"]), data, kind=20,
-                                      flags=flags | (LOADING if body["type"] == 5 else 0), webhook_id=APP_ID)
+            message = message_payload(
+                next(self._ids),
+                int(interaction["channel_id"]),
+                data,
+                kind=20,
+                flags=flags | (LOADING if body["type"] == 5 else 0),
+                webhook_id=APP_ID,
+            )
             self._originals[interaction["token"]] = self._webhook_messages[message["id"]] = message
-        return _json({
-            "interaction": {"id": interaction_id, "type": interaction["type"],
-                            **({"response_message_id": message["id"]} if message else {}),
-                            "response_message_loading": body["type"] == 5,
-                            "response_message_ephemeral": bool(flags & EPHEMERAL)},
-            # Discord describes the created message for an immediate answer only.
-            **({"resource": {"type": body["type"], "message": public(message)}}
-               if message and body["type"] == 4 else {}),
-        })
+        return _json(
+            {
+                "interaction": {
+                    "id": interaction_id,
+                    "type": interaction["type"],
+                    **({"response_message_id": message["id"]} if message else {}),
+                    "response_message_loading": body["type"] == 5,
+                    "response_message_ephemeral": bool(flags & EPHEMERAL),
+                },
+                # Discord describes the created message for an immediate answer only.
+                **(
+                    {"resource": {"type": body["type"], "message": public(message)}}
+                    if message and body["type"] == 4
+                    else {}
+                ),
+            }
+        )
 
     def _interaction_for(self, token: str) -> Json | None:
         return next((i for i in self.interactions.values() if i["token"] == token), None)
@@ -664,15 +857,24 @@ class FakeDiscord:
             self._fill(original, body)
             original["flags"] &= ~LOADING
             return _json(public(original))
-        message = message_payload(next(self._ids), int(interaction["channel_id"]), body, kind=20,
-                                  flags=body.get("flags") or 0, webhook_id=APP_ID)
+        message = message_payload(
+            next(self._ids),
+            int(interaction["channel_id"]),
+            body,
+            kind=20,
+            flags=body.get("flags") or 0,
+            webhook_id=APP_ID,
+        )
         self._webhook_messages[message["id"]] = message
         return _json(public(message))
 
     def _webhook_message(self, record: Recorded, params: Mapping[str, str]) -> web.Response:
         token, message_id = params["token"], params["message"]
-        message = self._originals.get(token) if message_id == "@original" else \
-            self._webhook_messages.get(message_id)
+        message = (
+            self._originals.get(token)
+            if message_id == "@original"
+            else self._webhook_messages.get(message_id)
+        )
         interaction = self._interaction_for(token)
         if interaction is None:
             return _error(404, 10015, "Unknown Webhook")
@@ -685,6 +887,7 @@ class FakeDiscord:
             self._webhook_messages.pop(message["id"])
             if self._originals.get(token) is message:
                 del self._originals[token]
+
         return self._message_call(record, message, delete)
 
     def _message_call(self, record: Recorded, message: Json, delete: Callable[[], object]) -> web.Response:
@@ -734,8 +937,16 @@ class FakeDiscord:
             return error
         if self.fail_messages_after is not None and len(self.posted) >= self.fail_messages_after:
             if self.fail_messages_status == 429:  # as a proxy in front of Discord would: no `Via`
-                return _json({"message": "You are being rate limited.", "retry_after": 60.0,
-                              "global": False, "code": 0}, 429, {"Retry-After": "60"})
+                return _json(
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": 60.0,
+                        "global": False,
+                        "code": 0,
+                    },
+                    429,
+                    {"Retry-After": "60"},
+                )
             return _error(self.fail_messages_status, 0, "simulated crash: no more messages")
         body = record.body or {}
         if not (body.get("content") or body.get("embeds") or record.files):
@@ -778,7 +989,7 @@ class FakeDiscord:
                     continue
                 try:
                     await self._on_frame(connection, json.loads(msg.data))
-                except Exception as exc:  # noqa: BLE001 -- keep the session; the fixture reports it
+                except Exception as exc:
                     self.errors.append(f"gateway frame {msg.data[:200]}: {exc!r}")
         finally:
             watchdog.cancel()
@@ -820,17 +1031,28 @@ class FakeDiscord:
         elif op == 6:
             await self._resume(connection, data)
         elif op == 8 and connection.session is not None:
-            await connection.session.dispatch("GUILD_MEMBERS_CHUNK", {
-                "guild_id": str(data["guild_id"]), "members": [self._bot_member(int(data["guild_id"]))],
-                "chunk_index": 0, "chunk_count": 1, "not_found": [], "nonce": data.get("nonce")})
+            await connection.session.dispatch(
+                "GUILD_MEMBERS_CHUNK",
+                {
+                    "guild_id": str(data["guild_id"]),
+                    "members": [self._bot_member(int(data["guild_id"]))],
+                    "chunk_index": 0,
+                    "chunk_count": 1,
+                    "not_found": [],
+                    "nonce": data.get("nonce"),
+                },
+            )
 
     async def _resume(self, connection: _Connection, data: Json) -> None:
         """RESUME: replay what the session missed, then RESUMED; op 9 if it cannot be resumed."""
         self.resumes.append(data)
         session = self._sessions.get(str(data.get("session_id")))
         seq = data.get("seq") or 0
-        if (self.token and data.get("token") != self.token) or session is None \
-                or (session.sent and seq < session.sent[0]["s"] - 1):
+        if (
+            (self.token and data.get("token") != self.token)
+            or session is None
+            or (session.sent and seq < session.sent[0]["s"] - 1)
+        ):
             await connection.ws.send_str(json.dumps({"op": 9, "d": False}))
             return
         if session.ws is not None and not session.ws.closed:
@@ -843,13 +1065,21 @@ class FakeDiscord:
     async def _ready(self, session: _GatewaySession, shard: list[int]) -> None:
         session.session_id = f"fake-session-{next(self._ids)}"
         self._sessions[session.session_id] = session
-        await session.dispatch("READY", {
-            "v": 10, "user": {**user_payload(BOT_ID, "digest-bot", bot=True), "verified": True},
-            "session_id": session.session_id, "resume_gateway_url": self.gateway_url, "shard": shard,
-            "application": {"id": str(APP_ID), "flags": 0},
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
-            "private_channels": [], "relationships": [], "user_settings": {},
-        })
+        await session.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": {**user_payload(BOT_ID, "digest-bot", bot=True), "verified": True},
+                "session_id": session.session_id,
+                "resume_gateway_url": self.gateway_url,
+                "shard": shard,
+                "application": {"id": str(APP_ID), "flags": 0},
+                "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+                "private_channels": [],
+                "relationships": [],
+                "user_settings": {},
+            },
+        )
         session.identified = True
         for guild_id in self.guilds:
             await session.dispatch("GUILD_CREATE", self._guild_payload(guild_id))
@@ -859,22 +1089,58 @@ class FakeDiscord:
 
     def _guild_payload(self, guild_id: int) -> Json:
         def role(role_id: int, name: str, permissions: int, position: int, managed: bool) -> Json:
-            return {"id": str(role_id), "name": name, "permissions": str(permissions), "position": position,
-                    "color": 0, "colors": {"primary_color": 0}, "hoist": False, "managed": managed,
-                    "mentionable": False, "flags": 0, "icon": None, "unicode_emoji": None}
+            return {
+                "id": str(role_id),
+                "name": name,
+                "permissions": str(permissions),
+                "position": position,
+                "color": 0,
+                "colors": {"primary_color": 0},
+                "hoist": False,
+                "managed": managed,
+                "mentionable": False,
+                "flags": 0,
+                "icon": None,
+                "unicode_emoji": None,
+            }
+
         members = [self._bot_member(guild_id)]
         return {
-            "id": str(guild_id), "name": f"guild {guild_id}", "icon": None, "owner_id": str(OWNER_ID),
-            "roles": [role(guild_id, "@everyone", EVERYONE_PERMISSIONS, 0, False),
-                      role(self._bot_roles[guild_id], "digest-bot", self.bot_permissions, 1, True)],
+            "id": str(guild_id),
+            "name": f"guild {guild_id}",
+            "icon": None,
+            "owner_id": str(OWNER_ID),
+            "roles": [
+                role(guild_id, "@everyone", EVERYONE_PERMISSIONS, 0, False),
+                role(self._bot_roles[guild_id], "digest-bot", self.bot_permissions, 1, True),
+            ],
             "channels": [channel_payload(c, guild_id) for c in self.guilds[guild_id]],
-            "members": members, "member_count": len(members),  # all present, so no chunking
-            "emojis": [], "stickers": [], "features": [], "presences": [], "voice_states": [],
-            "threads": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
-            "unavailable": False, "large": False, "joined_at": TIMESTAMP, "verification_level": 0,
-            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
-            "premium_tier": 0, "preferred_locale": "en-US", "nsfw_level": 0, "system_channel_flags": 0,
-            "system_channel_id": None, "afk_channel_id": None, "afk_timeout": 300, "application_id": None,
+            "members": members,
+            "member_count": len(members),  # all present, so no chunking
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "presences": [],
+            "voice_states": [],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "unavailable": False,
+            "large": False,
+            "joined_at": TIMESTAMP,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "nsfw_level": 0,
+            "system_channel_flags": 0,
+            "system_channel_id": None,
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "application_id": None,
         }
 
     def _guild_of(self, channel_id: int) -> int | None:
@@ -913,38 +1179,84 @@ class FakeDiscord:
     def connected_sessions(self) -> int:
         return sum(1 for s in self._sessions.values() if s.connected)
 
-    def interaction_payload(self, data: Json, *, kind: int = 2, guild_id: int | None = None,
-                            channel_id: int | None = None, user_id: int = USER_ID,
-                            permissions: int = MODERATOR_PERMISSIONS, dm: bool = False,
-                            locale: str = "en-US") -> Json:
+    def interaction_payload(
+        self,
+        data: Json,
+        *,
+        kind: int = 2,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        user_id: int = USER_ID,
+        permissions: int = MODERATOR_PERMISSIONS,
+        dm: bool = False,
+        locale: str = "en-US",
+    ) -> Json:
         """An INTERACTION_CREATE payload; guild ones carry `guild_id` on top and in `data`."""
         interaction_id = str(next(self._ids))
-        base = {"id": interaction_id, "application_id": str(APP_ID), "type": kind, "version": 1,
-                "token": f"token-{interaction_id}", "locale": locale, "entitlements": [],
-                "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-                "app_permissions": str(self.bot_permissions | EVERYONE_PERMISSIONS)}
+        base = {
+            "id": interaction_id,
+            "application_id": str(APP_ID),
+            "type": kind,
+            "version": 1,
+            "token": f"token-{interaction_id}",
+            "locale": locale,
+            "entitlements": [],
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+            "app_permissions": str(self.bot_permissions | EVERYONE_PERMISSIONS),
+        }
         if dm:
             channel_id = channel_id or USER_ID + 1
-            return {**base, "data": data, "channel_id": str(channel_id), "context": 1,
-                    "channel": {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0,
-                                "recipients": [user_payload(user_id, f"user{user_id}")]},
-                    "user": user_payload(user_id, f"user{user_id}"),
-                    "authorizing_integration_owners": {"0": "0"}}
+            return {
+                **base,
+                "data": data,
+                "channel_id": str(channel_id),
+                "context": 1,
+                "channel": {
+                    "id": str(channel_id),
+                    "type": 1,
+                    "last_message_id": None,
+                    "flags": 0,
+                    "recipients": [user_payload(user_id, f"user{user_id}")],
+                },
+                "user": user_payload(user_id, f"user{user_id}"),
+                "authorizing_integration_owners": {"0": "0"},
+            }
         guild_id = guild_id or next(iter(self.guilds))
         channel_id = channel_id or self.guilds[guild_id][0]
-        return {**base, "data": {**data, "guild_id": str(guild_id)}, "guild_id": str(guild_id),
-                "channel_id": str(channel_id), "context": 0, "guild_locale": "en-US",
-                "channel": {**channel_payload(channel_id, guild_id), "permissions": str(permissions)},
-                "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
-                "member": member_payload(user_id, permissions),
-                "authorizing_integration_owners": {"0": str(guild_id)}}
+        return {
+            **base,
+            "data": {**data, "guild_id": str(guild_id)},
+            "guild_id": str(guild_id),
+            "channel_id": str(channel_id),
+            "context": 0,
+            "guild_locale": "en-US",
+            "channel": {**channel_payload(channel_id, guild_id), "permissions": str(permissions)},
+            "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+            "member": member_payload(user_id, permissions),
+            "authorizing_integration_owners": {"0": str(guild_id)},
+        }
 
-    async def push_interaction(self, data: Json, *, kind: int = 2, guild_id: int | None = None,
-                               channel_id: int | None = None, user_id: int = USER_ID,
-                               permissions: int = MODERATOR_PERMISSIONS, dm: bool = False) -> str:
+    async def push_interaction(
+        self,
+        data: Json,
+        *,
+        kind: int = 2,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        user_id: int = USER_ID,
+        permissions: int = MODERATOR_PERMISSIONS,
+        dm: bool = False,
+    ) -> str:
         """Push an INTERACTION_CREATE (see `interaction_payload`); returns the interaction id."""
-        payload = self.interaction_payload(data, kind=kind, guild_id=guild_id, channel_id=channel_id,
-                                           user_id=user_id, permissions=permissions, dm=dm)
+        payload = self.interaction_payload(
+            data,
+            kind=kind,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            permissions=permissions,
+            dm=dm,
+        )
         self.interactions[payload["id"]] = payload
         self.pushed_at[payload["id"]] = time.perf_counter()
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -955,28 +1267,62 @@ class FakeDiscord:
         ids = (c["id"] for cmds in self.commands.values() for c in cmds if c["name"] == name)
         return str(next(ids, "0"))
 
-    async def slash_command(self, name: str, options: Sequence[Json] = (), *, guild_id: int | None = None,
-                            channel_id: int | None = None, user_id: int = USER_ID,
-                            permissions: int = MODERATOR_PERMISSIONS, subcommand: str | None = None,
-                            dm: bool = False) -> str:
+    async def slash_command(
+        self,
+        name: str,
+        options: Sequence[Json] = (),
+        *,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        user_id: int = USER_ID,
+        permissions: int = MODERATOR_PERMISSIONS,
+        subcommand: str | None = None,
+        dm: bool = False,
+    ) -> str:
         """Push a slash command; `subcommand` is "sub" or "group sub". Returns the interaction id.
 
         Guild and channel default to the first configured ones; `dm=True` invokes it in a DM instead.
         """
-        data = {"id": self.command_id(name), "name": name, "type": 1,
-                "options": _nest(list(options), subcommand)}
-        return await self.push_interaction(data, guild_id=guild_id, channel_id=channel_id, user_id=user_id,
-                                           permissions=permissions, dm=dm)
+        data = {
+            "id": self.command_id(name),
+            "name": name,
+            "type": 1,
+            "options": _nest(list(options), subcommand),
+        }
+        return await self.push_interaction(
+            data, guild_id=guild_id, channel_id=channel_id, user_id=user_id, permissions=permissions, dm=dm
+        )
 
     slash = slash_command
 
-    async def autocomplete(self, name: str, option_name: str, value: str, *, options: Sequence[Json] = (),
-                           guild_id: int | None = None, channel_id: int | None = None,
-                           user_id: int = USER_ID, permissions: int = MODERATOR_PERMISSIONS,
-                           subcommand: str | None = None, dm: bool = False) -> str:
+    async def autocomplete(
+        self,
+        name: str,
+        option_name: str,
+        value: str,
+        *,
+        options: Sequence[Json] = (),
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        user_id: int = USER_ID,
+        permissions: int = MODERATOR_PERMISSIONS,
+        subcommand: str | None = None,
+        dm: bool = False,
+    ) -> str:
         """Push an autocomplete (type 4) for one focused string option, beside already-filled `options`."""
         focused = {"type": 3, "name": option_name, "value": value, "focused": True}
-        data = {"id": self.command_id(name), "name": name, "type": 1,
-                "options": _nest([*options, focused], subcommand)}
-        return await self.push_interaction(data, kind=4, guild_id=guild_id, channel_id=channel_id,
-                                           user_id=user_id, permissions=permissions, dm=dm)
+        data = {
+            "id": self.command_id(name),
+            "name": name,
+            "type": 1,
+            "options": _nest([*options, focused], subcommand),
+        }
+        return await self.push_interaction(
+            data,
+            kind=4,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            permissions=permissions,
+            dm=dm,
+        )
