@@ -20,7 +20,15 @@ from storage.errors import (
     StateInUseError,
     StateMissingError,
 )
-from storage.layout import DELIVERIES, FEEDS, PAPERS, PROFILES, SUBSCRIPTIONS, is_full
+from storage.layout import (
+    DELIVERIES,
+    FEEDS,
+    PAPERS,
+    PROFILES,
+    SUBSCRIPTIONS,
+    is_full,
+    subscription_enabled,
+)
 from storage.lock import acquire_lock
 from storage.records import StateReport
 from storage.schema import SCHEMA_VERSION, read_state
@@ -81,7 +89,7 @@ def check_state(path: Path) -> StateReport:
         schema_version=version,
         size_bytes=path.stat().st_size,
         subscriptions=len(subscriptions),
-        enabled_subscriptions=sum(1 for s in subscriptions if s["enabled"]),
+        enabled_subscriptions=sum(1 for s in subscriptions if subscription_enabled(s)),
         custom_profiles=len(data[PROFILES]),
         papers=len(data[PAPERS]),
         full_papers=sum(1 for p in data[PAPERS].values() if is_full(p)),

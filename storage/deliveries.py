@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, MutableMapping, Sequence
 from typing import Any
 
-from storage.layout import delivery_id, encode_day
+from storage.layout import add_to_day, day_complete, decode_day, delivery_id, encode_day
 from storage.records import Delivery
 from storage.tables import Doc, KeyedTable
 
@@ -23,15 +23,8 @@ def record(
     """Add posted ids and message ids to a channel-profile-day record (repeats are ignored);
     `complete` marks the day's digest as wholly posted, for good."""
     def add(doc: MutableMapping[str, Any]) -> None:
-        entry = doc.setdefault(slug, encode_day([], [], unix_s))
-        for name, values in (("i", arxiv_ids), ("m", message_ids)):
-            known = set(entry[name])
-            entry[name].extend(v for v in dict.fromkeys(values) if v not in known)
-        entry["t"] = unix_s
-        if complete:
-            entry["c"] = 1
-        if covered_until is not None:
-            entry["w"] = covered_until.isoformat()
+        add_to_day(doc.setdefault(slug, encode_day([], [], unix_s)), arxiv_ids, message_ids,
+                   unix_s, complete=complete, covered_until=covered_until)
 
     key = delivery_id(channel_id, day)
     if table.by_key(key) is None:
@@ -62,18 +55,13 @@ def delivery(table: KeyedTable, channel_id: int, slug: str, day: dt.date) -> Del
     records = entries(table, channel_id, slug, [day]).get(day)
     if not records:
         return None
-    entry = records[0]
-    return Delivery(
-        digest_date=day, arxiv_ids=tuple(entry["i"]), message_ids=tuple(entry["m"]),
-        posted_at=dt.datetime.fromtimestamp(entry["t"], dt.UTC), complete=bool(entry.get("c")),
-        covered_until=dt.date.fromisoformat(entry["w"]) if "w" in entry else None,
-    )
+    return decode_day(day, records[0])
 
 
 def completed(table: KeyedTable, channel_id: int, slug: str, day: dt.date) -> bool:
     """Whether the channel-profile-day digest was recorded as wholly posted."""
     records = entries(table, channel_id, slug, [day]).get(day, [])
-    return any(entry.get("c") for entry in records)
+    return any(day_complete(entry) for entry in records)
 
 
 def prune(table: KeyedTable, *, before: dt.date) -> int:

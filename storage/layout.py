@@ -1,4 +1,5 @@
-"""The state file's document layout, and the only code that turns documents into domain values.
+"""The state file's document layout: the only code that knows its keys, turning documents into domain
+values and back (and building the queries over them).
 
 The file is one TinyDB JSON object of tables; document ids are natural keys (strings), so a lookup
 by key is a dict access and never a scan. Dates are ISO strings, instants ISO 8601 with offset.
@@ -31,11 +32,15 @@ documents, and history is read by looking up each date of the retention window.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast, get_args
 
+from tinydb import Query, where
+from tinydb.queries import QueryInstance
+
 from digest.models import AnnounceType, Exemplar, Paper, Profile, Subscription, Term
-from storage.records import FeedState, PaperRecord, SubscriptionKey
+from storage.records import Delivery, FeedState, PaperRecord, SubscriptionKey
 
 Doc = dict[str, Any]
 
@@ -44,6 +49,7 @@ PAPERS, DELIVERIES, FEEDS = "papers", "deliveries", "feeds"
 TABLES = (META, SUBSCRIPTIONS, PROFILES, PAPERS, DELIVERIES, FEEDS)
 SCHEMA_DOC = "schema"
 _TYPES: tuple[str, ...] = get_args(AnnounceType)
+_PAPER_DATES = frozenset({"s", "a"})
 
 
 class LayoutError(ValueError):
@@ -59,6 +65,12 @@ def subscription_id(key: SubscriptionKey) -> str:
 def profile_id(guild_id: int, slug: str) -> str:
     """The document id of a guild's custom profile."""
     return f"{guild_id}:{slug}"
+
+
+def profiles_of(guild_id: int) -> QueryInstance:
+    """The query for a guild's custom profile documents."""
+    query: QueryInstance = where("guild") == guild_id
+    return query
 
 
 def feed_id(categories: Iterable[str]) -> str:
@@ -119,6 +131,29 @@ def encode_subscription(sub: Subscription, failures: int = 0, last_failure: str 
         "enabled": sub.enabled, "reason": sub.disabled_reason,
         "failures": failures, "last_failure": last_failure,
     }
+
+
+def subscription_failures(doc: Mapping[str, Any]) -> int:
+    """A subscription document's count of consecutive failed posts."""
+    return int(doc["failures"])
+
+
+def subscription_enabled(doc: Mapping[str, Any]) -> bool:
+    """Whether a subscription document is enabled."""
+    return bool(doc["enabled"])
+
+
+def subscriptions_where(guild_id: int | None, channel_id: int | None,
+                        enabled_only: bool) -> QueryInstance:
+    """The query for subscription documents that match every filter given."""
+    cond: QueryInstance = Query().noop()
+    if guild_id is not None:
+        cond &= where("guild") == guild_id
+    if channel_id is not None:
+        cond &= where("channel") == channel_id
+    if enabled_only:
+        cond &= where("enabled") == True  # noqa: E712 -- a TinyDB query, not a comparison
+    return cond
 
 
 def decode_subscription(doc: Mapping[str, Any]) -> Subscription:
@@ -195,6 +230,43 @@ def is_full(doc: Mapping[str, Any]) -> bool:
     return "t" in doc
 
 
+def paper_dates(doc: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
+    """A paper document's first-seen and announcement dates."""
+    return parse_date(_get(doc, "s", str)), parse_date(_get(doc, "a", str))
+
+
+def paper_age_mark(doc: Mapping[str, Any]) -> str:
+    """The later of a paper's first-seen and announce dates, as its ISO text (sorts as dates)."""
+    return max(str(doc["s"]), str(doc["a"]))
+
+
+def paper_announced(doc: Mapping[str, Any]) -> str:
+    """A paper's announcement date, as its ISO text (sorts as dates)."""
+    return str(doc["a"])
+
+
+def paper_kept(doc: Mapping[str, Any]) -> bool:
+    """Whether a paper is flagged as worth keeping in full."""
+    return bool(doc.get("k"))
+
+
+def keep_paper(doc: MutableMapping[str, Any]) -> None:
+    """Flag a paper document as worth keeping in full."""
+    doc["k"] = 1
+
+
+def strip_paper(doc: MutableMapping[str, Any]) -> None:
+    """Cut a paper document down to its id-only form (its dates)."""
+    for name in [k for k in doc if k not in _PAPER_DATES]:
+        del doc[name]
+
+
+def announced_within(since: dt.date, until: dt.date | None) -> QueryInstance:
+    """The query for full paper documents announced in [since, until]."""
+    lo, hi = since.isoformat(), (until or dt.date.max).isoformat()
+    return (where("a") >= lo) & (where("a") <= hi) & where("t").exists()
+
+
 def decode_paper(arxiv_id: str, doc: Mapping[str, Any]) -> PaperRecord:
     """The record a paper document holds; LayoutError if it is malformed."""
     paper = None
@@ -233,6 +305,68 @@ def split_delivery_id(doc_id: str) -> tuple[int, dt.date]:
 def encode_day(arxiv_ids: Iterable[str], message_ids: Iterable[int], unix_s: int) -> Doc:
     """One channel-profile-day delivery record."""
     return {"i": list(arxiv_ids), "m": list(message_ids), "t": unix_s}
+
+
+def add_to_day(record: MutableMapping[str, Any], arxiv_ids: Sequence[str],
+               message_ids: Sequence[int], unix_s: int, *, complete: bool,
+               covered_until: dt.date | None) -> None:
+    """Add posted ids and message ids to a delivery record (repeats are ignored)."""
+    for name, values in (("i", arxiv_ids), ("m", message_ids)):
+        known = set(record[name])
+        record[name].extend(v for v in dict.fromkeys(values) if v not in known)
+    record["t"] = unix_s
+    if complete:
+        record["c"] = 1
+    if covered_until is not None:
+        record["w"] = covered_until.isoformat()
+
+
+def day_ids(record: Mapping[str, Any]) -> list[str]:
+    """The arXiv ids a delivery record says were posted."""
+    return list(record["i"])
+
+
+def day_complete(record: Mapping[str, Any]) -> bool:
+    """Whether a delivery record marks the day's digest as wholly posted."""
+    return bool(record.get("c"))
+
+
+def decode_day(day: dt.date, record: Mapping[str, Any]) -> Delivery:
+    """The delivery a channel-profile-day record holds."""
+    return Delivery(
+        digest_date=day, arxiv_ids=tuple(record["i"]), message_ids=tuple(record["m"]),
+        posted_at=dt.datetime.fromtimestamp(record["t"], dt.UTC), complete=day_complete(record),
+        covered_until=parse_date(record["w"]) if "w" in record else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One delivery as the journal holds it, to be replayed into the state after a crash."""
+
+    channel_id: int
+    profile_slug: str
+    day: dt.date
+    arxiv_ids: list[str]
+    message_ids: list[int]
+    unix_s: int
+    complete: bool
+    covered_until: dt.date | None
+
+
+def encode_journal(entry: JournalEntry) -> Doc:
+    """A journal line's object."""
+    return {"c": entry.channel_id, "s": entry.profile_slug, "d": entry.day.isoformat(),
+            "i": entry.arxiv_ids, "m": entry.message_ids, "t": entry.unix_s, "x": entry.complete,
+            "w": entry.covered_until.isoformat() if entry.covered_until else None}
+
+
+def decode_journal(record: Mapping[str, Any]) -> JournalEntry:
+    """A journal line's delivery; KeyError, TypeError or ValueError if it is malformed."""
+    return JournalEntry(
+        int(record["c"]), str(record["s"]), parse_date(record["d"]),
+        [str(i) for i in record["i"]], [int(m) for m in record["m"]], int(record["t"]),
+        bool(record["x"]), parse_date(record["w"]) if record.get("w") else None)
 
 
 def check_day(record: Mapping[str, Any]) -> None:

@@ -8,16 +8,22 @@ its id and dates, and is removed once `retention_days` old.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, MutableMapping
-from typing import Any
-
-from tinydb import where
+from collections.abc import Collection, Iterable
 
 from digest.models import Paper
-from storage.layout import decode_paper, encode_paper, is_full
+from storage.layout import (
+    announced_within,
+    decode_paper,
+    encode_paper,
+    is_full,
+    keep_paper,
+    paper_age_mark,
+    paper_announced,
+    paper_dates,
+    paper_kept,
+    strip_paper,
+)
 from storage.tables import Doc, KeyedTable
-
-_DATES = frozenset({"s", "a"})
 
 
 def remember(
@@ -33,9 +39,8 @@ def remember(
             new += 1
             first, last, kept = today, announced, False
         else:
-            first = dt.date.fromisoformat(old["s"])
-            last = max(announced, dt.date.fromisoformat(old["a"]))
-            kept = bool(old.get("k"))
+            first, before = paper_dates(old)
+            last, kept = max(announced, before), paper_kept(old)
         docs[paper.arxiv_id] = encode_paper(paper, first, last, kept or paper.arxiv_id in keep)
     table.put_many(docs)
     return new
@@ -43,21 +48,21 @@ def remember(
 
 def mark_keep(table: KeyedTable, arxiv_ids: Iterable[str]) -> int:
     """Flag known papers as worth keeping in full, in one write; how many changed."""
-    todo = [i for i in set(arxiv_ids) if (doc := table.by_key(i)) is not None and not doc.get("k")]
-    return table.change(todo, _keep)
+    todo = [i for i in set(arxiv_ids)
+            if (doc := table.by_key(i)) is not None and not paper_kept(doc)]
+    return table.change(todo, keep_paper)
 
 
 def announced_between(table: KeyedTable, since: dt.date, until: dt.date | None) -> list[Paper]:
     """Papers with full metadata announced in [since, until], oldest date first, then as stored."""
-    lo, hi = since.isoformat(), (until or dt.date.max).isoformat()
-    found = table.search((where("a") >= lo) & (where("a") <= hi) & where("t").exists())
-    found.sort(key=lambda doc: str(doc["a"]))
+    found = table.search(announced_within(since, until))
+    found.sort(key=paper_announced)
     return [paper for doc in found if (paper := decode_paper(str(doc.doc_id), doc).paper)]
 
 
 def newest_announced(table: KeyedTable) -> dt.date | None:
     """The latest announcement date of any paper held, if any."""
-    dates = [doc["a"] for _, doc in table.keyed()]
+    dates = [paper_announced(doc) for _, doc in table.keyed()]
     return dt.date.fromisoformat(max(dates)) if dates else None
 
 
@@ -70,18 +75,9 @@ def prune(
     gone: list[str] = []
     slim: list[str] = []
     for key, doc in table.keyed():
-        age_mark = max(doc["s"], doc["a"])
+        age_mark = paper_age_mark(doc)
         if age_mark < drop_before:
             gone.append(key)
-        elif age_mark < slim_before and is_full(doc) and not doc.get("k"):
+        elif age_mark < slim_before and is_full(doc) and not paper_kept(doc):
             slim.append(key)
-    return table.drop(gone), table.change(slim, _strip)
-
-
-def _keep(doc: MutableMapping[str, Any]) -> None:
-    doc["k"] = 1
-
-
-def _strip(doc: MutableMapping[str, Any]) -> None:
-    for name in [k for k in doc if k not in _DATES]:
-        del doc[name]
+    return table.drop(gone), table.change(slim, strip_paper)

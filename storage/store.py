@@ -15,8 +15,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from tinydb import where
-
 from digest.models import Paper, Profile, Subscription
 from storage import deliveries, layout, papers, subscriptions
 from storage.errors import InvalidRecordError
@@ -89,12 +87,11 @@ class Store:
         records = self._journal.read()
         for record in records:
             try:
-                day = dt.date.fromisoformat(record["d"])
-                until = dt.date.fromisoformat(record["w"]) if record.get("w") else None
-                deliveries.record(self._table(DELIVERIES), int(record["c"]), str(record["s"]),
-                                  day, [str(i) for i in record["i"]], [int(m) for m in record["m"]],
-                                  int(record["t"]), complete=bool(record["x"]), covered_until=until)
-                papers.mark_keep(self._table(PAPERS), [str(i) for i in record["i"]])
+                entry = layout.decode_journal(record)
+                deliveries.record(self._table(DELIVERIES), entry.channel_id, entry.profile_slug,
+                                  entry.day, entry.arxiv_ids, entry.message_ids, entry.unix_s,
+                                  complete=entry.complete, covered_until=entry.covered_until)
+                papers.mark_keep(self._table(PAPERS), entry.arxiv_ids)
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("skipped a malformed journal record %r: %s", record, exc)
         if records:
@@ -173,7 +170,7 @@ class Store:
 
     def custom_profiles(self, guild_id: int) -> list[Profile]:
         """A guild's custom profiles, by slug."""
-        found = self._table(PROFILES).search(where("guild") == guild_id)
+        found = self._table(PROFILES).search(layout.profiles_of(guild_id))
         return sorted((layout.decode_profile(doc) for doc in found), key=lambda p: p.slug)
 
     # Papers
@@ -248,9 +245,9 @@ class Store:
         """
         self._file.observe(now)
         ids, messages = list(arxiv_ids), list(message_ids)
-        record = {"c": channel_id, "s": profile_slug, "d": digest_date.isoformat(), "i": ids,
-                  "m": messages, "t": int(now.timestamp()), "x": complete,
-                  "w": covered_until.isoformat() if covered_until else None}
+        record = layout.encode_journal(layout.JournalEntry(
+            channel_id, profile_slug, digest_date, ids, messages, int(now.timestamp()), complete,
+            covered_until))
         try:  # durable before the next message goes out, without rewriting the whole file
             self._journal.append(record)
         except OSError as exc:
@@ -268,7 +265,7 @@ class Store:
         retention of `today` (the caller's UTC date)."""
         found = deliveries.entries(self._table(DELIVERIES), channel_id, profile_slug,
                                    self._window(today))
-        return {i for records in found.values() for entry in records for i in entry["i"]}
+        return {i for records in found.values() for entry in records for i in layout.day_ids(entry)}
 
     def delivery(self, channel_id: int, profile_slug: str, digest_date: dt.date) -> Delivery | None:
         """What was posted to a channel for a profile and digest date, if anything."""

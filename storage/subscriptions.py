@@ -7,11 +7,14 @@ import logging
 from collections.abc import MutableMapping
 from typing import Any
 
-from tinydb import Query, where
-from tinydb.queries import QueryInstance
-
 from digest.models import Subscription
-from storage.layout import decode_subscription, encode_subscription, subscription_id
+from storage.layout import (
+    decode_subscription,
+    encode_subscription,
+    subscription_failures,
+    subscription_id,
+    subscriptions_where,
+)
 from storage.records import SubscriptionKey
 from storage.tables import KeyedTable
 
@@ -38,20 +41,14 @@ def matching(
     table: KeyedTable, guild_id: int | None, channel_id: int | None, enabled_only: bool,
 ) -> list[Subscription]:
     """Subscriptions that match every filter given, ordered by key."""
-    cond: QueryInstance = Query().noop()
-    if guild_id is not None:
-        cond &= where("guild") == guild_id
-    if channel_id is not None:
-        cond &= where("channel") == channel_id
-    if enabled_only:
-        cond &= where("enabled") == True  # noqa: E712 -- a TinyDB query, not a comparison
+    cond = subscriptions_where(guild_id, channel_id, enabled_only)
     return sorted((decode_subscription(doc) for doc in table.search(cond)), key=lambda s: s.key)
 
 
 def failures(table: KeyedTable, key: SubscriptionKey) -> int:
     """A subscription's consecutive failed posts (0 if there is no such subscription)."""
     doc = table.by_key(subscription_id(key))
-    return 0 if doc is None else int(doc["failures"])
+    return 0 if doc is None else subscription_failures(doc)
 
 
 def edit(table: KeyedTable, key: SubscriptionKey, fields: dict[str, Any]) -> bool:
