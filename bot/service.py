@@ -127,36 +127,20 @@ class DigestService:
     # -- subscriptions --------------------------------------------------------------------
 
     def subscribe(self, req: SubscribeRequest) -> tuple[Subscription, bool, dt.datetime]:
-        """Create or update a channel's subscription; returns it, whether new, and its next post."""
+        """Create or update a channel's subscription; returns it, whether new, and its next post.
+        Reads the channel's record and the server's subscriptions once each."""
         profile = self.profile(req.guild_id, req.profile)
         current = self.store.get_subscription(req.guild_id, req.channel_id, profile.slug)
+        in_server = self.store.subscriptions(guild_id=req.guild_id)
         if current is None:
-            self._check_room(req.guild_id, req.channel_id)
-        defaults = Defaults(self.default_categories, self._guild_zone(req.guild_id),
-                            self.known_categories)
-        sub = apply_request(current, req, profile.slug, defaults, self.clock())
+            _check_room(in_server, req.channel_id)
+        defaults = Defaults(self.default_categories, _server_zone(in_server), self.known_categories)
+        now = self.clock()
+        sub = apply_request(current, req, profile.slug, defaults, now)
         self.store.subscribe(sub)
-        self.store.clear_failures(sub.key)
         self.store.flush()
         self.on_change(sub)
-        return sub, current is None, next_post_at(sub, self.clock())
-
-    def _check_room(self, guild_id: int, channel_id: int) -> None:
-        """A new subscription must fit under the per-channel and per-server caps."""
-        in_server = self.store.subscriptions(guild_id=guild_id)
-        if sum(s.channel_id == channel_id for s in in_server) >= MAX_SUBSCRIPTIONS_PER_CHANNEL:
-            raise UserError(f"This channel already follows {MAX_SUBSCRIPTIONS_PER_CHANNEL} "
-                            "profiles, the most one channel may; /unsubscribe one first.")
-        if len(in_server) >= MAX_SUBSCRIPTIONS_PER_SERVER:
-            raise UserError(f"This server already has {MAX_SUBSCRIPTIONS_PER_SERVER} "
-                            "subscriptions, the most one server may; /unsubscribe some first.")
-
-    def _guild_zone(self, guild_id: int) -> str:
-        """The zone a server chose last (its newest subscription's), so a new channel's digest
-        follows the server's clock unless told otherwise; UTC for a server's first."""
-        dated = [(s.subscribed_at, s.timezone) for s in self.subscriptions(guild_id, None)
-                 if s.subscribed_at is not None]
-        return max(dated)[1] if dated else DEFAULT_TIMEZONE
+        return sub, current is None, next_post_at(sub, now)
 
     def unsubscribe(self, guild_id: int, channel_id: int, slug: str) -> None:
         """Stop a channel's subscription to a profile."""
@@ -324,3 +308,20 @@ def _ids_or_none(items: Sequence[str]) -> list[str] | None:
         except BadArxivIdError:
             return None
     return ids
+
+
+def _check_room(in_server: Sequence[Subscription], channel_id: int) -> None:
+    """A new subscription must fit under the per-channel and per-server caps."""
+    if sum(s.channel_id == channel_id for s in in_server) >= MAX_SUBSCRIPTIONS_PER_CHANNEL:
+        raise UserError(f"This channel already follows {MAX_SUBSCRIPTIONS_PER_CHANNEL} "
+                        "profiles, the most one channel may; /unsubscribe one first.")
+    if len(in_server) >= MAX_SUBSCRIPTIONS_PER_SERVER:
+        raise UserError(f"This server already has {MAX_SUBSCRIPTIONS_PER_SERVER} "
+                        "subscriptions, the most one server may; /unsubscribe some first.")
+
+
+def _server_zone(in_server: Sequence[Subscription]) -> str:
+    """The zone a server chose last (its newest subscription's), so a new channel's digest
+    follows the server's clock unless told otherwise; UTC for a server's first."""
+    dated = [(s.subscribed_at, s.timezone) for s in in_server if s.subscribed_at is not None]
+    return max(dated)[1] if dated else DEFAULT_TIMEZONE

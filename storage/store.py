@@ -108,9 +108,9 @@ class Store:
 
     # Subscriptions
 
-    def subscribe(self, sub: Subscription) -> tuple[Subscription, bool]:
-        """Save a subscription, and whether it is new; again updates it (keeping who and when,
-        resetting its failure count)."""
+    def subscribe(self, sub: Subscription) -> bool:
+        """Save a subscription as given (replacing one with its key, its failure count reset);
+        whether it is new."""
         return subscriptions.save(self._table(SUBSCRIPTIONS), sub)
 
     def unsubscribe(self, guild_id: int, channel_id: int, slug: str) -> bool:

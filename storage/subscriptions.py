@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import MutableMapping
 from typing import Any
@@ -21,20 +20,13 @@ from storage.tables import KeyedTable
 log = logging.getLogger(__name__)
 
 
-def save(table: KeyedTable, sub: Subscription) -> tuple[Subscription, bool]:
-    """Insert or update a subscription, keeping who first subscribed and when; (saved, is new).
+def save(table: KeyedTable, sub: Subscription) -> bool:
+    """Insert or replace a subscription (its failure count starts again); whether it is new.
     The core's `digest.subscriptions` decides what a valid subscription is; this saves it."""
     doc_id = subscription_id(sub.key)
-    old = table.by_key(doc_id)
-    if old is not None:
-        first = decode_subscription(old)
-        sub = dataclasses.replace(
-            sub, subscribed_by=first.subscribed_by or sub.subscribed_by,
-            subscribed_at=first.subscribed_at or sub.subscribed_at,
-        )
-    doc = encode_subscription(sub)
-    table.put(doc_id, doc)
-    return decode_subscription(doc), old is None
+    new = table.by_key(doc_id) is None
+    table.put(doc_id, encode_subscription(sub))
+    return new
 
 
 def matching(

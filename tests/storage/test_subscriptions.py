@@ -12,15 +12,12 @@ from storage import Store
 from tests.storage.conftest import NOW, sub
 
 
-def test_subscribe_creates_then_updates_without_duplicating(store: Store) -> None:
+def test_subscribe_creates_then_replaces_without_duplicating(store: Store) -> None:
     first = sub(subscribed_by=7, subscribed_at=NOW, categories=("cs.LG",))
-    saved, created = store.subscribe(first)
-    assert (saved, created) == (first, True)
-
-    later = NOW + dt.timedelta(days=3)
-    again, created = store.subscribe(sub(max_papers=5, subscribed_by=8, subscribed_at=later))
-    assert created is False
-    assert again == dataclasses.replace(first, max_papers=5, categories=())
+    assert store.subscribe(first) is True
+    assert store.subscriptions() == [first]
+    again = dataclasses.replace(first, max_papers=5, categories=())
+    assert store.subscribe(again) is False
     assert store.subscriptions() == [again]
 
 
@@ -37,7 +34,8 @@ def test_subscription_round_trips_every_field(store: Store) -> None:
 
 
 def test_a_subscription_given_no_time_posts_at_nine_utc_and_is_stored_so(store: Store) -> None:
-    saved, _ = store.subscribe(Subscription(guild_id=1, channel_id=10, profile_slug="ml"))
+    store.subscribe(Subscription(guild_id=1, channel_id=10, profile_slug="ml"))
+    [saved] = store.subscriptions()
     assert (saved.post_time, saved.timezone) == (dt.time(9, 0), "UTC")
     assert (saved.min_score, saved.max_papers) == (0.35, 10)
     assert (saved.include_cross, saved.include_replacements) == (True, False)
@@ -86,18 +84,17 @@ def test_disable_keeps_the_subscription_and_resubscribing_clears_it(store: Store
     assert store.disable(key, "missing permissions") is True
     assert store.get_subscription(*key) == sub(enabled=False, disabled_reason="missing permissions")
     assert store.subscriptions(enabled_only=True) == []
-    saved, created = store.subscribe(sub())
-    store.clear_failures(key)
-    assert (saved, created) == (sub(), False)
-    assert store.failures(key) == 0
+    assert store.subscribe(sub()) is False
+    assert store.get_subscription(*key) == sub()
+    assert store.failures(key) == 0  # saving again starts the count again
     assert store.disable((9, 9, "nope"), "gone") is False
 
 
 def test_resubscribing_reenables_a_disabled_subscription(store: Store) -> None:
     store.subscribe(sub())
     store.disable(sub().key, "deleted channel")
-    saved, created = store.subscribe(sub())
-    assert (saved.enabled, created) == (True, False)
+    assert store.subscribe(sub()) is False
+    assert store.subscriptions(enabled_only=True) == [sub()]
 
 
 def test_restart_keeps_subscriptions_and_their_counters(path: Path) -> None:
