@@ -29,6 +29,7 @@ def test_every_command_and_option_has_help() -> None:
                 assert action.help, f"{name} {action.dest}"
 
 
+@pytest.mark.slow
 def test_learn_writes_the_shipped_profiles(capsys: pytest.CaptureFixture[str], corpus_dir: Path,
                                            tmp_path: Path) -> None:
     out_file = tmp_path / "profiles.json"

@@ -48,6 +48,7 @@ def topics(profiles: list[Profile]) -> list[Profile]:
     return profiles[1:]
 
 
+@pytest.mark.slow
 def test_learning_is_deterministic_whatever_the_input_order(
     corpus: list[CorpusPaper], profiles: list[Profile], arxiv: Background
 ) -> None:

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from tests.support.discord_contract import Contract
 from tests.support.fake_discord import TOKEN, FakeDiscord
+from tests.support.fake_limits import CHANNEL_MESSAGES, CHANNEL_ROUTE, Limit, RateLimiter
 from tests.support.patch import patch_discord
 
 if TYPE_CHECKING:
@@ -31,6 +32,10 @@ READY_TIMEOUT_S = 10.0
 # the test through the fixture); tests/e2e/test_deadlines.py holds the bot to Discord's 3 s.
 LOADED_DEADLINE_S = 10.0
 GUILD_READY_TIMEOUT_S = 0.05  # pass to clients under test: discord.py waits this long for guilds
+# Discord lets a channel take 5 messages per 5 s. Most tests run that window ten times shorter,
+# headers and 429s alike, so that a long digest does not wait out real seconds; tests marked
+# `discord_time` (and the benchmark) keep Discord's own window.
+FAST_CHANNEL_MESSAGES = Limit(CHANNEL_MESSAGES.count, CHANNEL_MESSAGES.per_s / 10)
 
 
 class Clock:
@@ -44,12 +49,15 @@ class Clock:
 
 
 @pytest.fixture
-async def fake_discord(discord_contract: Contract) -> AsyncIterator[FakeDiscord]:
+async def fake_discord(discord_contract: Contract, request: pytest.FixtureRequest
+                       ) -> AsyncIterator[FakeDiscord]:
     """A fake Discord with one guild and three text channels, and discord.py pointed at it."""
     assert discord.http.INTERNAL_API_VERSION == 10, "the fake serves /api/v10 and gateway v10"
     assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY).startswith("wss://gateway.discord.gg")
+    real_time = request.node.get_closest_marker("discord_time") is not None
+    limits = RateLimiter(routes={CHANNEL_ROUTE: CHANNEL_MESSAGES if real_time else FAST_CHANNEL_MESSAGES})
     async with FakeDiscord({GUILD: CHANNELS}, token=TOKEN, contract=discord_contract,
-                           callback_deadline_s=LOADED_DEADLINE_S) as fake:
+                           callback_deadline_s=LOADED_DEADLINE_S, rate_limits=limits) as fake:
         with patch_discord(fake.url):
             yield fake
         assert not fake.unhandled, f"discord.py called routes the fake lacks: {fake.unhandled}"

@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.app import Runtime
 from digest.embeds import MAX_EMBEDS_PER_MESSAGE
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock, FakeArxiv
@@ -73,9 +75,14 @@ async def test_digest_posts_at_local_time_on_a_dst_change_day(
         print(json.dumps(posted[0], indent=1, ensure_ascii=False)[:3000])  # shown in the closing note
 
 
+@pytest.mark.parametrize("window", [
+    "fast", pytest.param("discord", marks=[pytest.mark.slow, pytest.mark.discord_time])])
 async def test_long_digest_is_split_within_discord_limits(
-    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path,
+    window: str,
 ) -> None:
+    """Seven or more messages to one channel: split within Discord's limits, and paced by the
+    channel's rate limit (its headers, then a wait) without a single 429."""
     serve_quant_ph(fake_arxiv, fixtures_dir)
     clock = Clock(DST_DAY)
     async with start_bot(clock) as runtime:

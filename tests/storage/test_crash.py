@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from storage import Store, check_state
 from tests.storage.conftest import NOW
 
@@ -90,6 +92,7 @@ def assert_one_whole_version(path: Path, confirmed: int) -> None:
     assert {doc["t"] for doc in data["papers"].values()} <= {f"version {version}"}
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_or_mid_write_never_tears_the_file(path: Path) -> None:
     rng = random.Random(7)
     waits = [any_moment] * RANDOM_KILLS + [mid_write] * MID_WRITE_KILLS

@@ -37,7 +37,8 @@ class Limit:
 
 CHANNEL_MESSAGES = Limit(5, 5.0)
 DEFAULT_ROUTE = Limit(50, 1.0)
-ROUTE_LIMITS: Mapping[str, Limit] = {"POST /channels/{channel}/messages": CHANNEL_MESSAGES}
+CHANNEL_ROUTE = "POST /channels/{channel}/messages"
+ROUTE_LIMITS: Mapping[str, Limit] = {CHANNEL_ROUTE: CHANNEL_MESSAGES}
 
 
 @dataclass(slots=True)
