@@ -94,7 +94,7 @@ class DigestService:
             raise UserError(f"'{slug}' is a built-in profile; choose another name.")
         if any(p.slug == slug for p in self.store.custom_profiles(guild_id)):
             raise UserError(f"This server already has a profile '{slug}'; delete it with "
-                            f"/profile delete {slug} first, or choose another name.")
+                            f"/server-profile delete {slug} first, or choose another name.")
         if len(self.store.custom_profiles(guild_id)) >= MAX_CUSTOM_PROFILES:
             raise UserError(f"This server already has {MAX_CUSTOM_PROFILES} custom profiles.")
         items = [s.strip() for s in spec.split(",") if s.strip()]

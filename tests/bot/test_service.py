@@ -160,7 +160,7 @@ async def test_caps_on_what_one_server_may_hold(
 
 
 async def test_a_look_up_never_overwrites_what_a_feed_brought(service: DigestService) -> None:
-    """Another server's `/profile create` from ids must not hide the paper from digests: the
+    """Another server's `/server-profile create` from ids must not hide the paper from digests: the
     feed's record (announce type, date) stays; the look-up only marks it worth keeping."""
     day = dt.date(2026, 3, 7)
     from_feed = Paper(
