@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import gc
 import hashlib
 import logging
 import time
@@ -252,13 +253,20 @@ class DailyCycle:
                 for group in channels:  # shared: each worker takes the next channel
                     for index, sub in group:
                         results[index] = await self._post_one(sub, now)
-                    if time.monotonic() - last_flush >= self.flush_interval_s:
+                    if (time.monotonic() - last_flush >= self.flush_interval_s
+                            and (self.store.save_is_due() or self.store.unsaved_since)):
                         last_flush = time.monotonic()
                         self._flush()
 
+            # What exists now (the state, the scored papers) outlives the slot: keep the collector
+            # from walking it again and again while the slot makes its short-lived messages. With
+            # 50,000 channels each full collection would stall the loop for hundreds of ms, and
+            # requests held up by a stall reach Discord bunched together.
+            gc.freeze()
             try:
                 await asyncio.gather(*(serve() for _ in range(min(self.concurrency, len(by_channel)))))
             finally:
+                gc.unfreeze()
                 self._flush()
         return [results[i] for i in sorted(results)]
 

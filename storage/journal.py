@@ -29,6 +29,7 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.size = 0  # bytes appended since the journal was last emptied
         self._fd: int | None = None
 
     def append(self, record: Mapping[str, Any]) -> None:
@@ -40,6 +41,7 @@ class Journal:
         if written != len(line):
             raise OSError(f"short write to {self.path} ({written} of {len(line)} bytes)")
         os.fsync(self._fd)
+        self.size += written
 
     def read(self) -> list[dict[str, Any]]:
         """The whole records, in order; a torn or garbled line is skipped with a log line."""
@@ -66,6 +68,7 @@ class Journal:
         with open(self.path, "wb") as handle:
             handle.flush()
             os.fsync(handle.fileno())
+        self.size = 0
 
     def close(self) -> None:
         if self._fd is not None:

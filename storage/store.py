@@ -41,6 +41,7 @@ class Store:
         self._announced: dict[tuple[dt.date, dt.date | None], list[Paper]] = {}
         self._generation = 0
         self._journal = Journal(journal_path(file.path))
+        self._saved_size = _size(file.path)
         self.unsaved_since: dt.datetime | None = None  # when a write or journal append failed
         file.after_write = self._saved
         self._replay_journal()
@@ -69,6 +70,13 @@ class Store:
         """Write all pending changes now, in one atomic file write."""
         self._file.flush()
 
+    def save_is_due(self) -> bool:
+        """Whether the deliveries journaled since the file was last written add up to as many
+        bytes as the file itself. Writing it only then keeps the cost of all writes in proportion
+        to what was posted (a write costs the whole file); the journal keeps every delivery
+        durable in between."""
+        return self._journal.size >= self._saved_size
+
     def close(self) -> None:
         """Flush and release the file's lock; safe to call twice."""
         try:
@@ -80,6 +88,7 @@ class Store:
         """The state file now holds everything: the journal's records are redundant."""
         self._journal.clear()
         self.unsaved_since = None
+        self._saved_size = _size(self.path)
 
     def _replay_journal(self) -> None:
         """Apply deliveries journaled after the state file's last write (a crash came between),
@@ -315,3 +324,10 @@ def _check_days(retention_days: int, full_days: int) -> None:
         raise InvalidRecordError(
             f"need 0 <= full_days <= retention_days >= 1, got {full_days} and {retention_days}"
         )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

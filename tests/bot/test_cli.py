@@ -51,6 +51,7 @@ def test_background_writes_the_shipped_statistics(capsys: pytest.CaptureFixture[
     assert out_file.read_text() == (REPO / "digest" / "data" / "background.json").read_text()
 
 
+@pytest.mark.slow
 def test_learn_against_other_listings_weighs_against_them(capsys: pytest.CaptureFixture[str],
                                                           corpus_dir: Path, fixtures_dir: Path,
                                                           tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """The store's errors and recovery as a user meets them: `arxiv-digest state check|restore`, and
-`arxiv-digest run` on a held or corrupt file, each run as a real command."""
+`arxiv-digest run` on a held or corrupt file: the command line's entry point, with its exit
+status and output, and once as a real process."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from storage import Store, list_backups
 from tests.storage.conftest import NOW, sub
 
 REPO = Path(__file__).resolve().parents[2]
+Cli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 def arxiv_digest(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -22,36 +28,46 @@ def arxiv_digest(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_check_then_restore_a_corrupt_file(path: Path) -> None:
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The command line's entry point, in this process, with an environment of its own."""
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        code = main(list(args), env=env)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+    return run
+
+
+def test_check_then_restore_a_corrupt_file(path: Path, cli: Cli) -> None:
     with Store.open(path, now=NOW) as store:
         store.subscribe(sub())
     with Store.open(path, now=NOW + dt.timedelta(days=1)):
         pass  # today's backup now holds the subscription
-    good = arxiv_digest("state", "check", "--state", str(path))
+    good = cli("state", "check", "--state", str(path))
     assert good.returncode == 0, good.stderr
     assert good.stdout.startswith(f"{path}: OK, schema version 1")
     assert "subscriptions: 1 (1 enabled)" in good.stdout
 
     path.write_text('{"meta": ')
-    bad = arxiv_digest("state", "check", "--state", str(path))
+    bad = cli("state", "check", "--state", str(path))
     assert bad.returncode == 1
     assert bad.stdout.startswith(f"{path}: NOT USABLE\n  {path}: is not valid JSON")
     assert path.read_text() == '{"meta": '
 
-    restored = arxiv_digest("state", "restore", "--state", str(path))
+    restored = cli("state", "restore", "--state", str(path))
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout == f"Restored {path} from {list_backups(path)[0]}.\n"
     assert [p.read_text() for p in path.parent.glob("state.json.corrupt-*")] == ['{"meta": ']
     with Store.open(path, now=NOW + dt.timedelta(days=1)) as store:
         assert store.subscriptions() == [sub()]
 
-    again = arxiv_digest("state", "restore", "--state", str(path))
+    again = cli("state", "restore", "--state", str(path))
     assert again.returncode == 2
     assert again.stderr.startswith(f"arxiv-digest: {path} is a good state file; nothing to restore")
 
 
-def test_check_of_a_missing_file_says_so(path: Path) -> None:
-    result = arxiv_digest("state", "check", ARXIV_DIGEST_STATE=str(path))
+def test_check_of_a_missing_file_says_so(path: Path, cli: Cli) -> None:
+    result = cli("state", "check", ARXIV_DIGEST_STATE=str(path))
     assert result.returncode == 2
     assert result.stderr.startswith(f"arxiv-digest: {path} does not exist")
     assert not path.exists()
@@ -64,9 +80,9 @@ def test_a_second_run_on_a_held_file_refuses_to_start(path: Path) -> None:
     assert result.stderr.startswith(f"arxiv-digest: another arxiv-digest is using {path}")
 
 
-def test_run_on_a_corrupt_file_stops_and_says_how_to_recover(path: Path) -> None:
+def test_run_on_a_corrupt_file_stops_and_says_how_to_recover(path: Path, cli: Cli) -> None:
     path.write_text('{"meta": {"schema": {"version": 99}}}')
-    result = arxiv_digest("run", DISCORD_TOKEN="not-a-token", ARXIV_DIGEST_STATE=str(path))
+    result = cli("run", DISCORD_TOKEN="not-a-token", ARXIV_DIGEST_STATE=str(path))
     assert result.returncode == 2
     first = result.stderr.splitlines()[0]
     assert first.startswith(f"arxiv-digest: {path}: has schema version 99, newer than the 1")
