@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
+import math
 import os
 import sys
 import time
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from bot import sources
 from bot.arxiv_client import ClientSettings
-from bot.config import Settings
+from bot.config import ENVIRONMENT_HELP, Settings
 from digest.background import background_to_json
 from digest.catalog import find_profile
 from digest.categories import DEFAULT_CATEGORIES, in_categories, parse_categories
@@ -33,6 +35,7 @@ from digest.render import (
     render_profile_list,
     render_profiles_markdown,
 )
+from digest.subscriptions import MIN_SCORE_RANGE
 from storage import (
     check_state,
     restore_latest_backup,
@@ -98,8 +101,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     profiles = sources.load_profiles(_path(args.profiles) or args.settings.profiles_path)
     profile = find_profile(profiles, args.slug)
-    wanted = (parse_categories(args.categories, sources.shipped_categories())
-              if args.categories else ())
+    wanted: tuple[str, ...] = args.categories or ()
     if args.feed and not args.feed.startswith(("http://", "https://")):
         batch = sources.papers_from_file(Path(args.feed))
     else:
@@ -151,7 +153,10 @@ def _path(value: str | None) -> Path | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="arxiv-digest", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="arxiv-digest", description=__doc__.splitlines()[0],
+                                     epilog="Exit status: 0 done, 1 a problem while running "
+                                            "(named in one line), 2 a wrong command or option.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     learn = sub.add_parser("learn", help="learn topic profiles from a corpus of abstracts")
@@ -159,9 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="corpus files or folders (default: $ARXIV_DIGEST_CORPUS or ../shared/corpus)")
     learn.add_argument("-o", "--output", default="profiles.json",
                        help="where to write the profiles JSON (default: ./profiles.json)")
-    learn.add_argument("--background", nargs="+", metavar="LISTING",
-                       help="saved listings (.jsonl, .xml or folders) to weigh terms against "
-                            "(default: the shipped statistics of arXiv at large)")
+    learn.add_argument("--background", action="append", metavar="LISTING",
+                       help="a saved listing (.jsonl, .xml or a folder) to weigh terms against; "
+                            "repeat for more (default: the shipped statistics of arXiv at large)")
     learn.set_defaults(func=cmd_learn)
 
     background = sub.add_parser(
@@ -183,11 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("slug", help="the profile to rank against, e.g. neural-operators")
     preview.add_argument("--feed", metavar="FILE_OR_URL",
                          help="a saved feed (.xml), a background listing (.jsonl) or a feed URL")
-    preview.add_argument("--categories",
+    preview.add_argument("--categories", type=_categories,
                          help="arXiv categories joined with '+' or commas; for a live feed the "
                               f"default is {DEFAULT_FEED}, a saved file is filtered to them")
     preview.add_argument("--top", type=_positive_int, default=10, help="at most N papers (default 10)")
-    preview.add_argument("--min-score", type=float, default=DigestOptions().min_score,
+    preview.add_argument("--min-score", type=_score, default=DigestOptions().min_score,
                          help=f"threshold on the calibrated score (default {DigestOptions().min_score})")
     preview.add_argument("--include-replacements", action="store_true",
                          help="also rank replaced (revised) papers")
@@ -196,7 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--profiles", help="profiles JSON to use instead of the shipped ones")
     preview.set_defaults(func=cmd_preview)
 
-    run = sub.add_parser("run", help="run the Discord bot (configured from the environment)")
+    run = sub.add_parser(
+        "run", help="run the Discord bot (configured from the environment)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the Discord bot until it is stopped. It reads:\n" + ENVIRONMENT_HELP)
     run.set_defaults(func=cmd_run)
 
     state = sub.add_parser("state", help="check the state file, or restore it from a backup")
@@ -208,21 +216,51 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive_int(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (e.g. 10)") from None
     if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+        raise argparse.ArgumentTypeError(f"{number} is too small: give at least 1")
     return number
 
 
+def _categories(value: str) -> tuple[str, ...]:
+    try:
+        return parse_categories(value, sources.shipped_categories())
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _score(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number (e.g. 0.35)") from None
+    low, high = MIN_SCORE_RANGE
+    if not math.isfinite(number) or not low <= number <= high:
+        raise argparse.ArgumentTypeError(
+            f"{value} is outside {low:g}-{high:g} (1.0 is as on-topic as the profile's own papers)")
+    return number
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("arxiv-digest")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    """Run one command; user errors print a message and exit with status 2."""
+    """Run one command: a problem while running prints one line and exits with status 1;
+    argparse refuses a wrong command or option with status 2."""
     args = build_parser().parse_args(argv)
     try:
         args.settings = Settings.from_env(os.environ if env is None else env, need_token=False)
         return int(args.func(args))
     except UserError as exc:
         print(f"arxiv-digest: {exc}", file=sys.stderr)
-        return 2
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -16,6 +16,17 @@ class ConfigError(UserError):
 
 
 DEFAULT_STATE_PATH = Path("data/state.json")
+ENVIRONMENT_HELP = """\
+  DISCORD_TOKEN                the bot token (required for run; never logged)
+  ARXIV_DIGEST_STATE           the TinyDB state file (default data/state.json)
+  ARXIV_DIGEST_DEV_GUILD       a server id whose commands sync at once (development)
+  ARXIV_DIGEST_LOG_LEVEL       DEBUG, INFO, WARNING, ... (default INFO)
+  ARXIV_DIGEST_PROFILES        profiles JSON from `arxiv-digest learn` (default: the shipped ones)
+  ARXIV_DIGEST_CORPUS          the corpus `learn` reads by default (default ../shared/corpus)
+  ARXIV_DIGEST_RETENTION_DAYS  days seen papers and deliveries are kept (default 30, at least 1)
+  ARXIV_DIGEST_GRACE_HOURS     how late a missed digest may still post (default 6, 0 = never late)
+  HTTPS_PROXY, HTTP_PROXY      a proxy to reach arXiv through
+"""
 NO_TOKEN = ("DISCORD_TOKEN is not set. Create a bot token in the Discord developer portal "
             "and export DISCORD_TOKEN=... before `arxiv-digest run`.")
 DEFAULT_CORPUS_PATH = Path("../shared/corpus")
@@ -55,8 +66,8 @@ class Settings:
             log_level=level,
             profiles_path=Path(env["ARXIV_DIGEST_PROFILES"]) if env.get("ARXIV_DIGEST_PROFILES") else None,
             corpus_path=Path(env.get("ARXIV_DIGEST_CORPUS") or DEFAULT_CORPUS_PATH),
-            retention_days=_int(env, "ARXIV_DIGEST_RETENTION_DAYS") or 30,
-            grace=dt.timedelta(hours=_int(env, "ARXIV_DIGEST_GRACE_HOURS") or 6),
+            retention_days=_at_least(env, "ARXIV_DIGEST_RETENTION_DAYS", 1, default=30),
+            grace=dt.timedelta(hours=_at_least(env, "ARXIV_DIGEST_GRACE_HOURS", 0, default=6)),
         )
 
 
@@ -67,6 +78,16 @@ def require_token(settings: Settings) -> Settings:
     return settings
 
 
+def _at_least(env: Mapping[str, str], name: str, low: int, *, default: int) -> int:
+    value = _int(env, name)
+    if value is None:
+        return default
+    if value < low:
+        raise ConfigError(f"{name}={value} is too small: set it to {low} or more, or unset it "
+                          f"for the default ({default})")
+    return value
+
+
 def _int(env: Mapping[str, str], name: str) -> int | None:
     raw = env.get(name, "").strip()
     if not raw:
@@ -74,7 +95,7 @@ def _int(env: Mapping[str, str], name: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} must be a whole number") from None
+        raise ConfigError(f"{name}={raw!r} must be a whole number; fix or unset it") from None
 
 
 class RedactingFilter(logging.Filter):

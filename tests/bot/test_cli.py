@@ -13,7 +13,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    try:
+        code = main(list(argv))
+    except SystemExit as exit:  # argparse: --help, --version, or a wrong command or option
+        code = int(exit.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -69,7 +72,7 @@ def test_learn_refuses_an_unknown_layout(capsys: pytest.CaptureFixture[str], tmp
     bad = tmp_path / "notes.txt"
     bad.write_text("a single stray line\n")
     code, _, err = run(capsys, "learn", str(bad), "-o", str(tmp_path / "p.json"))
-    assert code == 2 and "notes.txt:1: unknown layout" in err
+    assert code == 1 and "notes.txt:1: unknown layout" in err
     assert not (tmp_path / "p.json").exists()
 
 
@@ -87,7 +90,7 @@ def test_profiles_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_unknown_slug_suggests_the_nearest(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "preview", "neural-operator", "--feed", "x.xml")
-    assert code == 2
+    assert code == 1
     assert "Unknown profile 'neural-operator'. Did you mean: neural-operators" in err
 
 
@@ -126,21 +129,21 @@ def test_preview_empty_and_error_feeds(capsys: pytest.CaptureFixture[str], fixtu
                                        name: str, message: str) -> None:
     code, out, err = run(capsys, "preview", "all", "--feed", str(fixtures_dir / "feeds" / name))
     assert message in out + err
-    assert code == (0 if name.startswith("empty") else 2)
+    assert code == (0 if name.startswith("empty") else 1)
 
 
 def test_preview_malformed_feed_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     broken = tmp_path / "broken.xml"
     broken.write_bytes(b"<rss><channel><item><title>cut off")
     code, _, err = run(capsys, "preview", "all", "--feed", str(broken))
-    assert code == 2 and err.startswith("arxiv-digest: ")
+    assert code == 1 and err.startswith("arxiv-digest: ")
 
 
 def test_run_without_a_token_exits_with_a_message(capsys: pytest.CaptureFixture[str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     code, _, err = run(capsys, "run")
-    assert code == 2 and "DISCORD_TOKEN is not set" in err
+    assert code == 1 and "DISCORD_TOKEN is not set" in err
 
 
 def test_the_profiles_page_is_the_shipped_profiles(capsys: pytest.CaptureFixture[str]) -> None:
@@ -162,3 +165,44 @@ def test_preview_checks_categories_and_filters_a_saved_file_to_them(
     code, _, err = run(capsys, "preview", "neural-operators", "--feed", feed,
                        "--categories", "quant-phh")
     assert code == 2 and "arXiv has no category 'quant-phh' (did you mean quant-ph" in err
+
+
+def test_version_and_the_environment_in_run_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("arxiv-digest ") and out.split()[1][0].isdigit()
+    code, out, _ = run(capsys, "run", "--help")
+    assert code == 0
+    for variable in ("DISCORD_TOKEN", "ARXIV_DIGEST_STATE", "ARXIV_DIGEST_RETENTION_DAYS",
+                     "ARXIV_DIGEST_GRACE_HOURS", "HTTPS_PROXY"):
+        assert variable in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--top", "abc"], "argument --top: 'abc' is not a whole number"),
+    (["--top", "0"], "argument --top: 0 is too small"),
+    (["--min-score", "nan"], "argument --min-score: nan is outside 0-10"),
+    (["--min-score", "inf"], "argument --min-score: inf is outside 0-10"),
+    (["--min-score", "-5"], "argument --min-score: -5 is outside 0-10"),
+    (["--min-score", "high"], "argument --min-score: 'high' is not a number"),
+    (["--categories", "cs.LGG"], "argument --categories: arXiv has no category 'cs.LGG'"),
+])
+def test_a_wrong_option_is_a_usage_error_naming_it(capsys: pytest.CaptureFixture[str],
+                                                   argv: list[str], message: str) -> None:
+    code, _, err = run(capsys, "preview", "all", "--feed", "unused.xml", *argv)
+    assert code == 2
+    assert err.splitlines()[-1].startswith(f"arxiv-digest preview: error: {message}")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"ARXIV_DIGEST_RETENTION_DAYS": "0"}, "ARXIV_DIGEST_RETENTION_DAYS=0 is too small: set it to 1"),
+    ({"ARXIV_DIGEST_RETENTION_DAYS": "-5"}, "ARXIV_DIGEST_RETENTION_DAYS=-5 is too small"),
+    ({"ARXIV_DIGEST_GRACE_HOURS": "-3"}, "ARXIV_DIGEST_GRACE_HOURS=-3 is too small: set it to 0"),
+    ({"ARXIV_DIGEST_GRACE_HOURS": "six"}, "ARXIV_DIGEST_GRACE_HOURS='six' must be a whole number"),
+])
+def test_a_bad_variable_is_a_runtime_error_naming_it(capsys: pytest.CaptureFixture[str],
+                                                     env: dict[str, str], message: str) -> None:
+    code = main(["profiles"], env=env)
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("arxiv-digest: ") and message in err
+    assert len(err.strip().splitlines()) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,3 +77,9 @@ def test_configured_logging_redacts_the_token_in_messages_and_tracebacks(
     err = capsys.readouterr().err
     assert TOKEN not in err
     assert "'Authorization': 'Bot [redacted]'" in err and "RuntimeError: login failed for [redacted]" in err
+
+
+def test_zero_grace_means_never_late_and_is_kept() -> None:
+    s = Settings.from_env({"ARXIV_DIGEST_GRACE_HOURS": "0", "ARXIV_DIGEST_RETENTION_DAYS": "1"},
+                          need_token=False)
+    assert (s.grace, s.retention_days) == (dt.timedelta(0), 1)

@@ -46,7 +46,7 @@ def test_a_rejected_token_ends_run_with_one_clear_line(
     monkeypatch.setattr(root, "level", root.level)
     code = main(["run"])
     out, err = capsys.readouterr()
-    assert code == 2
+    assert code == 1
     *log_lines, last = err.splitlines()
     assert last == ("arxiv-digest: Discord refused the token in DISCORD_TOKEN (401 Unauthorized). "
                     "Copy the bot's token again from the Developer Portal (Bot, Reset Token), "

@@ -62,13 +62,13 @@ def test_check_then_restore_a_corrupt_file(path: Path, cli: Cli) -> None:
         assert store.subscriptions() == [sub()]
 
     again = cli("state", "restore", "--state", str(path))
-    assert again.returncode == 2
+    assert again.returncode == 1
     assert again.stderr.startswith(f"arxiv-digest: {path} is a good state file; nothing to restore")
 
 
 def test_check_of_a_missing_file_says_so(path: Path, cli: Cli) -> None:
     result = cli("state", "check", ARXIV_DIGEST_STATE=str(path))
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.startswith(f"arxiv-digest: {path} does not exist")
     assert not path.exists()
 
@@ -76,14 +76,14 @@ def test_check_of_a_missing_file_says_so(path: Path, cli: Cli) -> None:
 def test_a_second_run_on_a_held_file_refuses_to_start(path: Path) -> None:
     with Store.open(path, now=NOW):
         result = arxiv_digest("run", DISCORD_TOKEN="not-a-token", ARXIV_DIGEST_STATE=str(path))
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.startswith(f"arxiv-digest: another arxiv-digest is using {path}")
 
 
 def test_run_on_a_corrupt_file_stops_and_says_how_to_recover(path: Path, cli: Cli) -> None:
     path.write_text('{"meta": {"schema": {"version": 99}}}')
     result = cli("run", DISCORD_TOKEN="not-a-token", ARXIV_DIGEST_STATE=str(path))
-    assert result.returncode == 2
+    assert result.returncode == 1
     first = result.stderr.splitlines()[0]
     assert first.startswith(f"arxiv-digest: {path}: has schema version 99, newer than the 1")
     assert "arxiv-digest state check" in first and "arxiv-digest state restore" in first
