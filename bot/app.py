@@ -18,7 +18,7 @@ import aiohttp
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.arxiv_client import ArxivClient, ClientSettings
+from bot.arxiv_client import ArxivClient, ClientSettings, user_agent
 from bot.config import ConfigError, Settings
 from bot.daily import DailyCycle
 from bot.discord_app import DigestBot
@@ -53,11 +53,13 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
     """Open the store and every client; close them all, flushing the store, on exit."""
     store = Store.open(settings.state_path, now=clock(), retention_days=settings.retention_days)
     try:
-        async with aiohttp.ClientSession() as session:
+        # trust_env: HTTPS_PROXY and friends, for a bot behind an institution's proxy
+        async with aiohttp.ClientSession(trust_env=True) as session:
             # Feeds and look-ups get clients (and spacing) of their own: rss.arxiv.org and the
             # API are different hosts, and a member's /paper must not wait behind the night's poll.
-            feeds = ArxivClient(session, client_settings or ClientSettings())
-            lookups = ArxivClient(session, client_settings or ClientSettings())
+            arxiv = client_settings or ClientSettings(user_agent=user_agent(settings.contact))
+            feeds = ArxivClient(session, arxiv)
+            lookups = ArxivClient(session, arxiv)
             service = DigestService(store, profiles, lookups, clock)
             bot = DigestBot(service, dev_guild_id=settings.dev_guild_id,
                             **client_options)  # type: ignore[arg-type]

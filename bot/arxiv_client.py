@@ -29,7 +29,14 @@ def _package_version() -> str:
         return "dev"
 
 
-USER_AGENT = f"arxiv-digest/{_package_version()} (+https://github.com/arxiv-digest/arxiv-digest)"
+def user_agent(contact: str = "") -> str:
+    """What the bot calls itself to arXiv, with the operator's contact when one is configured
+    (arXiv asks automated clients for one: ARXIV_DIGEST_CONTACT)."""
+    base = f"arxiv-digest/{_package_version()}"
+    return f"{base} ({contact.strip()})" if contact.strip() else base
+
+
+USER_AGENT = user_agent()
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -38,7 +45,8 @@ class ArxivUnavailableError(UserError):
 
     def __init__(self, url: str, cause: str, attempts: int) -> None:
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-        super().__init__(f"arXiv unavailable: GET {url} failed after {tries}; last: {cause}")
+        super().__init__(f"arXiv unavailable: GET {url} failed after {tries}; last: {cause}. "
+                         "Check the network (and HTTPS_PROXY behind a proxy), or try again later")
         self.url = url
         self.cause = cause
         self.attempts = attempts
@@ -144,6 +152,8 @@ class ArxivClient:
                 answer = await self._attempt(url, headers)
             except TimeoutError:
                 cause = f"timed out after {self.settings.timeout_s:g} s"
+            except aiohttp.ClientConnectorDNSError as exc:  # no network or no name: no retry helps
+                raise ArxivUnavailableError(url, _describe(exc), attempt + 1) from exc
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                 cause = _describe(exc)
             except aiohttp.ClientError as exc:

@@ -11,13 +11,14 @@ import importlib.metadata
 import math
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
 
 from bot import sources
-from bot.arxiv_client import ClientSettings
+from bot.arxiv_client import ArxivUnavailableError, ClientSettings, user_agent
 from bot.config import ENVIRONMENT_HELP, Settings
 from digest.background import background_to_json
 from digest.catalog import find_profile
@@ -53,6 +54,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
             f"learn needs the optional packages networkx and scipy ({exc.name} is missing): "
             "pip install 'arxiv-digest[learn]'") from None
     paths = [Path(p) for p in args.paths] or [args.settings.corpus_path]
+    _check_writable(Path(args.output))  # before minutes of learning, not after
     started = time.perf_counter()
     corpus, counts = sources.read_corpus(paths)
     for name, count in counts.items():
@@ -74,6 +76,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
 
 
 def cmd_background(args: argparse.Namespace) -> int:
+    _check_writable(Path(args.output))
     background, _ = sources.read_background(Path(p) for p in args.paths)
     _write(Path(args.output), background_to_json(background))
     print(f"Counted {len(background.df)} terms in {background.papers} papers "
@@ -82,8 +85,25 @@ def cmd_background(args: argparse.Namespace) -> int:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise sources.InputError(f"{path}: cannot write it ({exc.strerror}); choose another "
+                                 "file with -o") from None
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse an output that cannot be written, with the reason, before any work is done."""
+    if path.is_dir():
+        raise sources.InputError(f"{path}: is a folder; give -o a file name, e.g. {path / 'out.json'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=True):
+            pass
+    except OSError as exc:
+        raise sources.InputError(f"{path}: cannot write there ({exc.strerror}); choose another "
+                                 "file with -o") from None
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -105,9 +125,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if args.feed and not args.feed.startswith(("http://", "https://")):
         batch = sources.papers_from_file(Path(args.feed))
     else:
-        settings = ClientSettings()
-        batch = asyncio.run(sources.fetch_batch(
-            args.feed or "+".join(wanted or DEFAULT_CATEGORIES), settings))
+        settings = ClientSettings(user_agent=user_agent(args.settings.contact))
+        try:
+            batch = asyncio.run(sources.fetch_batch(
+                args.feed or "+".join(wanted or DEFAULT_CATEGORIES), settings))
+        except ArxivUnavailableError as exc:
+            raise sources.InputError(f"{exc}; or preview a saved feed: --feed FILE") from None
     for line in batch.skipped:
         print(f"arxiv-digest: skipped {line}", file=sys.stderr)
     if batch.empty:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import discord
+
 from digest.errors import UserError
 
 
@@ -25,6 +27,7 @@ ENVIRONMENT_HELP = """\
   ARXIV_DIGEST_CORPUS          the corpus `learn` reads by default (default ../shared/corpus)
   ARXIV_DIGEST_RETENTION_DAYS  days seen papers and deliveries are kept (default 30, at least 1)
   ARXIV_DIGEST_GRACE_HOURS     how late a missed digest may still post (default 6, 0 = never late)
+  ARXIV_DIGEST_CONTACT         your email or URL, sent to arXiv in the User-Agent (arXiv asks)
   HTTPS_PROXY, HTTP_PROXY      a proxy to reach arXiv through
 """
 NO_TOKEN = ("DISCORD_TOKEN is not set. Create a bot token in the Discord developer portal "
@@ -46,6 +49,7 @@ class Settings:
     log_level: str = "INFO"
     profiles_path: Path | None = None
     corpus_path: Path = DEFAULT_CORPUS_PATH
+    contact: str = ""  # for arXiv's logs: who runs this bot (an email or URL)
     retention_days: int = 30
     grace: dt.timedelta = dt.timedelta(hours=6)
 
@@ -66,6 +70,7 @@ class Settings:
             log_level=level,
             profiles_path=Path(env["ARXIV_DIGEST_PROFILES"]) if env.get("ARXIV_DIGEST_PROFILES") else None,
             corpus_path=Path(env.get("ARXIV_DIGEST_CORPUS") or DEFAULT_CORPUS_PATH),
+            contact=env.get("ARXIV_DIGEST_CONTACT", "").strip(),
             retention_days=_at_least(env, "ARXIV_DIGEST_RETENTION_DAYS", 1, default=30),
             grace=dt.timedelta(hours=_at_least(env, "ARXIV_DIGEST_GRACE_HOURS", 0, default=6)),
         )
@@ -130,11 +135,11 @@ def _not_about_voice(record: logging.LogRecord) -> bool:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log to stderr at the configured level, with the token redacted everywhere."""
+    """Log to stderr at the configured level as discord.py sets it up (its format, in colour on
+    a terminal), through one handler that redacts the token everywhere."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(settings.token))
     handler.addFilter(_not_about_voice)
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(settings.log_level)
+    logging.getLogger().handlers.clear()  # this handler is the only way out
+    discord.utils.setup_logging(handler=handler, level=logging.getLevelNamesMapping()[settings.log_level],
+                                root=True)

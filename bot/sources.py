@@ -19,9 +19,9 @@ from digest.background import Background, background_from_json, background_from_
 from digest.categories import categories_from_text
 from digest.corpus import dedupe_papers, parse_corpus_text
 from digest.errors import UserError
-from digest.feed import parse_background_jsonl, parse_feed
+from digest.feed import FeedError, parse_background_jsonl, parse_feed
 from digest.models import CorpusPaper, FeedBatch, Paper, Profile
-from digest.profile_json import profiles_from_json
+from digest.profile_json import ProfileDataError, profiles_from_json
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def read_corpus(paths: Iterable[Path]) -> tuple[list[CorpusPaper], dict[str, int
     papers: list[CorpusPaper] = []
     counts: dict[str, int] = {}
     for file in corpus_files(paths):
-        parsed = parse_corpus_text(file.read_text(encoding="utf-8"), file.name)
+        parsed = parse_corpus_text(read_text(file, "a corpus file"), file.name)
         counts[file.name] = len(parsed)
         papers.extend(parsed)
     return dedupe_papers(papers), counts
@@ -99,21 +99,49 @@ def load_profiles(path: Path | None = None) -> list[Profile]:
     if chosen is None:
         return profiles_from_json(shipped_profiles_text())
     try:
-        return profiles_from_json(chosen.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{chosen}: cannot read profiles ({exc.strerror})") from exc
+        return profiles_from_json(read_text(chosen, "a profiles JSON file"))
+    except ProfileDataError as exc:
+        raise InputError(f"{chosen}: {exc}; make one with `arxiv-digest learn -o FILE`") from None
 
 
 def papers_from_file(path: Path) -> FeedBatch:
     """A saved RSS/RDF feed (.xml) or a background listing (.jsonl) as a batch."""
+    what = "a background listing (.jsonl)" if path.suffix == ".jsonl" else "a saved feed (.xml)"
+    try:
+        if path.suffix == ".jsonl":
+            papers: Sequence[Paper] = parse_background_jsonl(read_text(path, what))
+            batch = FeedBatch(categories=(), papers=tuple(papers), announced=_date_in_name(path))
+        else:
+            batch = parse_feed(read_bytes(path, what))  # the XML says its own encoding
+    except FeedError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    if not batch.papers and not batch.empty:  # a feed saying "no announcement" is not an error
+        raise InputError(f"{path}: holds no papers; give {what} with at least one")
+    return batch
+
+
+def read_bytes(path: Path, what: str) -> bytes:
+    """A text file's bytes, or one line saying why it cannot be had (binary data included)."""
     try:
         data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder; give {what}") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read feed ({exc.strerror})") from exc
-    if path.suffix == ".jsonl":
-        papers: Sequence[Paper] = parse_background_jsonl(data.decode("utf-8"))
-        return FeedBatch(categories=(), papers=tuple(papers), announced=_date_in_name(path))
-    return parse_feed(data)
+        raise InputError(f"{path}: cannot read it ({exc.strerror}); check it exists and "
+                         "that you may read it") from None
+    if b"\0" in data[:8192]:
+        raise InputError(f"{path}: is binary data, not {what}")
+    return data
+
+
+def read_text(path: Path, what: str) -> str:
+    """A UTF-8 text file's text, or one line saying why it cannot be had."""
+    data = read_bytes(path, what)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: is not UTF-8 text (byte {exc.start}); give {what} saved "
+                         "as UTF-8") from None
 
 
 def _date_in_name(path: Path) -> dt.date | None:
@@ -126,7 +154,7 @@ def _date_in_name(path: Path) -> dt.date | None:
 
 async def fetch_batch(url_or_categories: str, settings: ClientSettings) -> FeedBatch:
     """Fetch and parse one feed: a full URL, or categories joined with '+'."""
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(trust_env=True) as session:  # HTTPS_PROXY and friends
         client = ArxivClient(session, settings)
         if url_or_categories.startswith(("http://", "https://")):
             body = await client.fetch_url(url_or_categories)

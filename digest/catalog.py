@@ -19,21 +19,14 @@ class UnknownProfileError(UserError):
         super().__init__(f"Unknown profile '{slug}'.{hint}")
 
 
-def suggest_slugs(query: str, slugs: Sequence[str], n: int = 3) -> list[str]:
-    """The slugs closest to a mistyped one, best first."""
-    query = query.strip().lower()
-    close = difflib.get_close_matches(query, slugs, n=n, cutoff=0.4)
-    partial = [s for s in slugs if query and (query in s or s in query) and s not in close]
-    return (close + partial)[:n]
-
-
 def find_profile(profiles: Sequence[Profile], slug: str) -> Profile:
-    """The profile with this slug, or UnknownProfileError with the nearest slugs."""
+    """The profile with this slug, or UnknownProfileError suggesting what autocomplete would
+    offer for it (so `pde` suggests pde-solvers first, not whatever is spelt alike)."""
     wanted = slug.strip().lower()
     for profile in profiles:
         if profile.slug == wanted:
             return profile
-    raise UnknownProfileError(slug, suggest_slugs(wanted, [p.slug for p in profiles]))
+    raise UnknownProfileError(slug, [p.slug for p in match_profiles(profiles, wanted, limit=3)])
 
 
 def match_profiles(profiles: Sequence[Profile], query: str, limit: int = 25) -> list[Profile]:

@@ -9,6 +9,7 @@ from storage.errors import (
     StateInUseError,
     StateLockedError,
     StateMissingError,
+    StateUnwritableError,
     StoreClosedError,
 )
 from storage.records import (
@@ -36,6 +37,7 @@ __all__ = [
     "StateLockedError",
     "StateMissingError",
     "StateReport",
+    "StateUnwritableError",
     "Store",
     "StoreClosedError",
     "SubscriptionKey",

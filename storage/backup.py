@@ -19,6 +19,7 @@ from storage.errors import (
     NoGoodBackupError,
     StateInUseError,
     StateMissingError,
+    StateUnwritableError,
 )
 from storage.layout import (
     DELIVERIES,
@@ -29,7 +30,7 @@ from storage.layout import (
     is_full,
     subscription_enabled,
 )
-from storage.lock import acquire_lock
+from storage.lock import acquire_lock, lock_path
 from storage.records import StateReport
 from storage.schema import SCHEMA_VERSION, read_state
 
@@ -107,6 +108,7 @@ def restore_latest_backup(path: Path, *, force: bool = False) -> Path:
     alone (StateInUseError) unless `force`. The file is locked meanwhile.
     """
     path = Path(path)
+    had_lock_file = lock_path(path).exists()
     lock = acquire_lock(path)
     try:
         if not force and _is_good(path):
@@ -117,16 +119,21 @@ def restore_latest_backup(path: Path, *, force: bool = False) -> Path:
         for candidate in list_backups(path):
             if not _is_good(candidate):
                 continue
-            if path.exists():
-                aside = _aside(path)
-                os.replace(path, aside)
-                log.warning("moved %s aside to %s", path, aside)
-            atomic_write_bytes(path, candidate.read_bytes())
+            try:
+                if path.exists():
+                    aside = _aside(path)
+                    os.replace(path, aside)
+                    log.warning("moved %s aside to %s", path, aside)
+                atomic_write_bytes(path, candidate.read_bytes())
+            except OSError as exc:
+                raise StateUnwritableError(path, f"write {path}", exc) from None
             log.warning("restored %s from %s", path, candidate)
             return candidate
         raise NoGoodBackupError(f"no good backup of {path} in {backup_dir(path)}")
     finally:
         lock.release()
+        if not had_lock_file:  # a restore that found nothing to do leaves nothing behind
+            lock_path(path).unlink(missing_ok=True)
 
 
 def _aside(path: Path) -> Path:

@@ -37,6 +37,16 @@ class StateLockedError(StateError):
         )
 
 
+class StateUnwritableError(StateError):
+    """The state file, its folder or its lock cannot be created or written."""
+
+    def __init__(self, path: Path, what: str, cause: OSError) -> None:
+        self.path = path
+        super().__init__(
+            f"cannot {what} ({cause.strerror or type(cause).__name__}); make that folder writable, "
+            "or point ARXIV_DIGEST_STATE (or --state) at a file in a writable folder")
+
+
 class StateMissingError(StateError):
     """There is no state file where one was expected."""
 

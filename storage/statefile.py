@@ -22,7 +22,12 @@ from storage.atomic import (
 )
 from storage.backup import backup_dir, list_backups, make_daily_backup
 from storage.encoding import encode_json
-from storage.errors import InvalidRecordError, StateMissingError, StoreClosedError
+from storage.errors import (
+    InvalidRecordError,
+    StateMissingError,
+    StateUnwritableError,
+    StoreClosedError,
+)
 from storage.lock import acquire_lock
 from storage.schema import SCHEMA_VERSION, empty_state, read_state
 from storage.tables import KeyedTable, StateDB
@@ -69,7 +74,10 @@ class StateFile:
         """Lock the file, then load it (migrating and backing up) or create it; a file that is
         missing while its backups exist is a StateMissingError, not a fresh start."""
         today = utc_date(now)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateUnwritableError(path, f"create the folder {path.parent}", exc) from None
         lock = acquire_lock(path)
         try:
             remove_stale_temp_files(path)

@@ -14,12 +14,28 @@ def _shared_dir() -> Path:
     return Path(os.environ.get("ARXIV_DIGEST_SHARED", REPO.parent / "shared")).resolve()
 
 
+MISSING = ("THE SHARED TEST DATA IS MISSING: {path} does not exist, so every test that needs the seed "
+           "corpus, the real arXiv feeds or Discord's API description is skipped. Put the "
+           "project's `shared/` folder beside the checkout, or set ARXIV_DIGEST_SHARED to it.")
+
+
+def pytest_report_header() -> str:
+    path = _shared_dir()
+    return f"shared test data: {path}" if path.is_dir() else MISSING.format(path=path)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    path = _shared_dir()
+    if not path.is_dir():
+        terminalreporter.write_sep("!", MISSING.format(path=path), red=True, bold=True)
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The `shared/` folder beside the repo (or $ARXIV_DIGEST_SHARED)."""
     path = _shared_dir()
     if not path.is_dir():
-        pytest.skip(f"shared fixtures not found at {path}; set ARXIV_DIGEST_SHARED")
+        pytest.skip(MISSING.format(path=path))
     return path
 
 

@@ -88,3 +88,27 @@ def test_run_on_a_corrupt_file_stops_and_says_how_to_recover(path: Path, cli: Cl
     assert first.startswith(f"arxiv-digest: {path}: has schema version 99, newer than the 1")
     assert "arxiv-digest state check" in first and "arxiv-digest state restore" in first
     assert path.read_text() == '{"meta": {"schema": {"version": 99}}}'
+
+
+def test_a_state_file_where_none_can_be_written_is_named_with_the_fix(tmp_path: Path, cli: Cli) -> None:
+    # /proc takes no new files; a path through a plain file cannot become a folder
+    result = cli("run", DISCORD_TOKEN="t", ARXIV_DIGEST_STATE="/proc/state.json")
+    assert result.returncode == 1
+    assert result.stderr.startswith("arxiv-digest: cannot create the lock file /proc/state.json.lock (")
+    assert "point ARXIV_DIGEST_STATE (or --state) at a file in a writable folder" in result.stderr
+    assert "another arxiv-digest" not in result.stderr
+    (tmp_path / "plain").write_text("")
+    result = cli("run", DISCORD_TOKEN="t", ARXIV_DIGEST_STATE=str(tmp_path / "plain" / "state.json"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"arxiv-digest: cannot create the folder {tmp_path / 'plain'} (")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_restore_with_nothing_to_restore_leaves_no_lock_behind(path: Path, cli: Cli) -> None:
+    path.write_text('{"meta": ')
+    result = cli("state", "restore", "--state", str(path))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"arxiv-digest: no good backup of {path}")
+    assert sorted(p.name for p in path.parent.iterdir()) == ["state.json"]
+    result = cli("state", "restore", "--state", "/proc/state.json")
+    assert result.returncode == 1 and "cannot create the lock file" in result.stderr
