@@ -117,8 +117,10 @@ class RedactingFilter(logging.Filter):
         if self._secret in message:
             record.msg, record.args = self._redact(message), None
         if record.exc_info and not record.exc_text:
-            # Formatters reuse exc_text when it is set, so the traceback is redacted once, here.
+            # Rendered and redacted once, here; without exc_info no formatter (discord.py's
+            # colour one re-renders it) can print the traceback unredacted.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
         if record.exc_text:
             record.exc_text = self._redact(record.exc_text)
         if record.stack_info:

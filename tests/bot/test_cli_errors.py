@@ -32,7 +32,7 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "blob.bin").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)))
     (tmp_path / "blob.xml").write_bytes(b"\0\1\2\3" * 64)
     (tmp_path / "page.html").write_text("<!doctype html><html><body><p>Not a feed")
-    (tmp_path / "bad.jsonl").write_text('{"id": "2401.00001", "title": "ok", "summary": "x"}\n{oops\n')
+    (tmp_path / "bad.jsonl").write_text('{oops\n')
     (tmp_path / "empty.jsonl").write_text("")
     (tmp_path / "broken.json").write_text('{"version": 1, "profiles": [')
     (tmp_path / "folder.txt").mkdir()
@@ -79,7 +79,7 @@ def test_background_listings_may_come_before_the_corpus() -> None:
     ("blob.bin", "is binary data, not a saved feed (.xml)"),
     ("blob.xml", "is binary data, not a saved feed (.xml)"),
     ("empty.jsonl", "holds no papers; give a background listing (.jsonl) with at least one"),
-    ("bad.jsonl", "background listing line 2:"),
+    ("bad.jsonl", "background listing line 1:"),
     ("page.html", ""),
 ])
 def test_preview_names_a_feed_file_it_cannot_use(capsys: pytest.CaptureFixture[str], files: Path,

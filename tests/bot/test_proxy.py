@@ -45,6 +45,7 @@ def proxy(fixtures_dir: Path) -> Iterator[tuple[str, list[str]]]:
         yield f"http://127.0.0.1:{server.server_address[1]}", handler.seen
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(10)
 
 
