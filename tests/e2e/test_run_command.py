@@ -59,3 +59,23 @@ def test_a_rejected_token_ends_run_with_one_clear_line(
     [login] = [r for r in fake_in_thread.requests if r.path == "/users/@me"]
     assert fake_in_thread.statuses[login.seq] == 401
     assert (tmp_path / "state.json").exists()  # the store opened and closed cleanly
+
+
+def test_run_with_discord_unreachable_ends_with_one_clear_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on: refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(logging.getLogger("aiohttp.access"), "disabled", True)
+    root = logging.getLogger()  # `run` configures logging; the other tests keep theirs
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    with patch_discord(f"http://127.0.0.1:{port}"):
+        code = main(["run"], env={"DISCORD_TOKEN": TOKEN, "ARXIV_DIGEST_STATE": str(tmp_path / "s.json")})
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.splitlines()[-1].startswith("arxiv-digest: could not reach Discord to log in (")
+    assert err.splitlines()[-1].endswith("check the network or proxy, then run again.")
+    assert "Traceback" not in err
