@@ -5,6 +5,7 @@ status and output, and once as a real process."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import subprocess
 import sys
@@ -29,8 +30,14 @@ def arxiv_digest(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """The command line's entry point, in this process, with an environment of its own."""
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The command line's entry point, in this process, with an environment of its own (and the
+    root logger put back afterwards: `run` sets up logging for the whole process)."""
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+
     def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         code = main(list(args), env=env)
         out, err = capsys.readouterr()
