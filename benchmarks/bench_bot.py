@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -125,6 +126,33 @@ async def serve_fake(channels: int, latency_s: float) -> None:
     )
     freezer.cancel()
     await fake.stop()
+
+
+def _time_slow_steps(rt: object) -> dict[str, list[float]]:
+    """Time the tick's blocking steps that may stall the loop: each journal append (an fsync)
+    and each state-file write. Returns durations over 50 ms by step, filled as the tick runs."""
+    found: dict[str, list[float]] = {"journal append": [], "state write": []}
+
+    def timed(name: str, call: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - started
+                if took > 0.05:
+                    found[name].append(took)
+        return wrapper
+
+    store = rt.store  # type: ignore[attr-defined]
+    store._journal.append = timed("journal append", store._journal.append)
+    store.flush = timed("state write", store.flush)
+    return found
+
+
+def _summarise(found: dict[str, list[float]]) -> str:
+    return "; ".join(f"{name} {len(times)} times (worst {max(times, default=0) * 1000:.0f} ms)"
+                     for name, times in found.items())
 
 
 async def _freeze_garbage() -> None:
@@ -237,6 +265,7 @@ async def _measure(
             cpu = time.process_time()
             started = time.perf_counter()
             bot_stalls = LoopStalls()
+            slow_steps = _time_slow_steps(rt)
             if profiler:
                 profiler.enable()
             await post_slot(rt.cycle, "UTC", 9, 0)
@@ -244,6 +273,7 @@ async def _measure(
                 profiler.disable()
             figures["tick_s"] = time.perf_counter() - started
             bot_loop = bot_stalls.summary()
+            print("  blocking steps over 50 ms in the tick: " + _summarise(slow_steps), flush=True)
             figures["tick_cpu_s"] = time.process_time() - cpu
             if profiler:
                 pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
