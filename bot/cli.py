@@ -22,9 +22,8 @@ from bot.arxiv_client import ArxivUnavailableError, ClientSettings, user_agent
 from bot.config import ENVIRONMENT_HELP, Settings
 from digest.background import background_to_json
 from digest.catalog import find_profile
-from digest.categories import DEFAULT_CATEGORIES, in_categories, parse_categories
+from digest.categories import DEFAULT_CATEGORIES, parse_categories
 from digest.errors import UserError
-from digest.feed import select_papers
 from digest.models import DigestOptions
 from digest.profile_json import profiles_to_json
 from digest.profiles import learn_profiles
@@ -36,7 +35,7 @@ from digest.render import (
     render_profile_list,
     render_profiles_markdown,
 )
-from digest.subscriptions import MIN_SCORE_RANGE
+from digest.subscriptions import MIN_SCORE_RANGE, receivable
 from storage import (
     check_state,
     restore_latest_backup,
@@ -142,8 +141,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         include_cross=not args.no_cross,
         include_replacements=args.include_replacements,
     )
-    inside = [p for p in batch.papers if in_categories(p, wanted)]  # a saved file too
-    papers = select_papers(inside, options.include_cross, options.include_replacements)
+    papers = receivable(batch.papers, wanted, options).papers  # a saved file is filtered too
     digest = build_digest(papers, profile, options, announced=batch.announced)
     sys.stdout.write(render_digest(digest, args.format))
     return 0

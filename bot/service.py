@@ -294,7 +294,7 @@ class _Recent:
         key = (sub.categories, sub.include_cross, sub.include_replacements)
         found = self.views.get(key)
         if found is None:
-            allowed = receivable(self.papers, sub)
+            allowed = receivable(self.papers, sub.categories, sub.options)
             left_out = self.day.ids - {p.arxiv_id for p in allowed.papers}
             found = self.views[key] = _View(left_out, allowed.announced)
         return found

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from digest.categories import in_categories, parse_categories
 from digest.errors import UserError
 from digest.feed import select_papers
-from digest.models import Paper, Subscription
+from digest.models import DigestOptions, Paper, Subscription
 from digest.schedule import latest_post_at, parse_post_time, parse_timezone
 
 PENDING_DAYS = 3  # a new subscription's first digest reaches back over this many days
@@ -109,12 +109,13 @@ class Receivable:
     announced: dt.date | None
 
 
-def receivable(papers: Iterable[Paper], sub: Subscription) -> Receivable:
-    """Which of the papers announced since `pending_since` a subscription may receive: in its
-    categories, each id once, of the announce types it asked for. (Papers it was already sent are
-    the caller's to leave out, from the deliveries on record.)"""
-    inside = [p for p in papers if in_categories(p, sub.categories)]
-    chosen = select_papers(inside, sub.include_cross, sub.include_replacements)
+def receivable(papers: Iterable[Paper], categories: Sequence[str],
+               options: DigestOptions) -> Receivable:
+    """Which papers a digest (a subscription's, or a preview's) may hold: in its categories,
+    each id once, of the announce types its options ask for. (Papers already sent are the
+    caller's to leave out, from the deliveries on record.)"""
+    inside = [p for p in papers if in_categories(p, categories)]
+    chosen = select_papers(inside, options.include_cross, options.include_replacements)
     return Receivable(chosen, max((p.published for p in inside if p.published), default=None))
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from digest.errors import UserError
-from digest.models import Paper, Subscription
+from digest.models import DigestOptions, Paper, Subscription
 from digest.subscriptions import (
     Defaults,
     SubscribeRequest,
@@ -93,17 +93,21 @@ def paper(arxiv_id: str, kind: str, categories: tuple[str, ...], day: int) -> Pa
                  announce_type=kind, published=dt.date(2026, 11, day))  # type: ignore[arg-type]
 
 
+def _kind(s: Subscription) -> tuple[tuple[str, ...], DigestOptions]:
+    return s.categories, s.options
+
+
 def test_receivable_papers_are_in_its_categories_once_each_of_the_types_it_asked_for() -> None:
     papers = [paper("1", "new", ("cs.LG",), 20), paper("2", "cross", ("math.AP", "cs.LG"), 20),
               paper("2", "new", ("math.AP", "cs.LG"), 20), paper("3", "replace", ("cs.LG",), 21),
               paper("4", "new", ("quant-ph",), 22)]
-    plain = receivable(papers, sub(categories=("cs.LG",)))
+    plain = receivable(papers, *_kind(sub(categories=("cs.LG",))))
     assert [(p.arxiv_id, p.announce_type) for p in plain.papers] == [("1", "new"), ("2", "new")]
     assert plain.announced == dt.date(2026, 11, 21)  # the newest in its categories
-    revised = receivable(papers, sub(categories=("cs.LG",), include_replacements=True,
-                                     include_cross=False))
+    revised = receivable(papers, *_kind(sub(categories=("cs.LG",), include_replacements=True,
+                                            include_cross=False)))
     assert [p.arxiv_id for p in revised.papers] == ["1", "2", "3"]
-    assert receivable(papers, sub(categories=("math",))).papers == (papers[2],)  # a whole archive
+    assert receivable(papers, *_kind(sub(categories=("math",)))).papers == (papers[2],)  # a whole archive
 
 
 def test_the_next_digest_starts_after_what_was_covered_or_a_few_days_back() -> None:
