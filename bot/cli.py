@@ -20,6 +20,7 @@ from pathlib import Path
 from bot import sources
 from bot.arxiv_client import ArxivUnavailableError, ClientSettings, user_agent
 from bot.config import ENVIRONMENT_HELP, Settings
+from bot.library import ClientFactory, connect_to_arxiv, read_library
 from digest.background import background_to_json
 from digest.catalog import find_profile
 from digest.categories import DEFAULT_CATEGORIES, parse_categories
@@ -55,9 +56,10 @@ def cmd_learn(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [args.settings.corpus_path]
     _check_writable(Path(args.output))  # before minutes of learning, not after
     started = time.perf_counter()
-    corpus, counts = sources.read_corpus(paths)
-    for name, count in counts.items():
-        print(f"  {name}: {count} papers", file=sys.stderr)
+    connect = args.connect or connect_to_arxiv(args.settings.contact)
+    cache_dir = Path(args.cache) if args.cache else args.settings.cache_dir
+    corpus = read_library(paths, cache_dir, connect,
+                          say=lambda line: print(f"  {line}", file=sys.stderr))
     if args.background:
         background, _ = sources.read_background(Path(p) for p in args.background)
     else:
@@ -182,12 +184,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     learn = sub.add_parser("learn", help="learn topic profiles from a corpus of abstracts")
     learn.add_argument("paths", nargs="*", metavar="PATH",
-                       help="corpus files or folders (default: $ARXIV_DIGEST_CORPUS or ../shared/corpus)")
+                       help="library files or folders: BibTeX, Zotero CSV, arXiv id lists, .jsonl "
+                            "listings, corpus pages (default: $ARXIV_DIGEST_CORPUS or ../shared/corpus)")
     learn.add_argument("-o", "--output", default="profiles.json",
                        help="where to write the profiles JSON (default: ./profiles.json)")
     learn.add_argument("--background", action="append", metavar="LISTING",
                        help="a saved listing (.jsonl, .xml or a folder) to weigh terms against; "
                             "repeat for more (default: the shipped statistics of arXiv at large)")
+    learn.add_argument("--cache", metavar="DIR",
+                       help="where to keep abstracts looked up on arXiv (default: $ARXIV_DIGEST_CACHE "
+                            "or ~/.cache/arxiv-digest)")
     learn.set_defaults(func=cmd_learn)
 
     background = sub.add_parser(
@@ -272,10 +278,13 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None, *,
+         connect: ClientFactory | None = None) -> int:
     """Run one command: a problem while running prints one line and exits with status 1;
-    argparse refuses a wrong command or option with status 2."""
+    argparse refuses a wrong command or option with status 2. `connect` makes the arXiv client
+    from a session (default: arXiv itself, at its spacing)."""
     args = build_parser().parse_args(argv)
+    args.connect = connect
     try:
         args.settings = Settings.from_env(os.environ if env is None else env, need_token=False)
         return int(args.func(args))

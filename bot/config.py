@@ -25,6 +25,8 @@ ENVIRONMENT_HELP = """\
   ARXIV_DIGEST_LOG_LEVEL       DEBUG, INFO, WARNING, ... (default INFO)
   ARXIV_DIGEST_PROFILES        profiles JSON from `arxiv-digest learn` (default: the shipped ones)
   ARXIV_DIGEST_CORPUS          the corpus `learn` reads by default (default ../shared/corpus)
+  ARXIV_DIGEST_CACHE           where `learn` keeps abstracts it looked up on arXiv
+                               (default $XDG_CACHE_HOME/arxiv-digest or ~/.cache/arxiv-digest)
   ARXIV_DIGEST_RETENTION_DAYS  days seen papers and deliveries are kept (default 30, at least 1)
   ARXIV_DIGEST_GRACE_HOURS     how late a missed digest may still post (default 6, 0 = never late)
   ARXIV_DIGEST_CONTACT         your email or URL, sent to arXiv in the User-Agent (arXiv asks)
@@ -33,6 +35,7 @@ ENVIRONMENT_HELP = """\
 NO_TOKEN = ("DISCORD_TOKEN is not set. Create a bot token in the Discord developer portal "
             "and export DISCORD_TOKEN=... before `arxiv-digest run`.")
 DEFAULT_CORPUS_PATH = Path("../shared/corpus")
+DEFAULT_CACHE_DIR = Path(".cache/arxiv-digest")  # relative only when $HOME is unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class Settings:
     log_level: str = "INFO"
     profiles_path: Path | None = None
     corpus_path: Path = DEFAULT_CORPUS_PATH
+    cache_dir: Path = DEFAULT_CACHE_DIR
     contact: str = ""  # for arXiv's logs: who runs this bot (an email or URL)
     retention_days: int = 30
     grace: dt.timedelta = dt.timedelta(hours=6)
@@ -70,6 +74,7 @@ class Settings:
             log_level=level,
             profiles_path=Path(env["ARXIV_DIGEST_PROFILES"]) if env.get("ARXIV_DIGEST_PROFILES") else None,
             corpus_path=Path(env.get("ARXIV_DIGEST_CORPUS") or DEFAULT_CORPUS_PATH),
+            cache_dir=_cache_dir(env),
             contact=env.get("ARXIV_DIGEST_CONTACT", "").strip(),
             retention_days=_at_least(env, "ARXIV_DIGEST_RETENTION_DAYS", 1, default=30),
             grace=dt.timedelta(hours=_at_least(env, "ARXIV_DIGEST_GRACE_HOURS", 0, default=6)),
@@ -81,6 +86,17 @@ def require_token(settings: Settings) -> Settings:
     if not settings.token:
         raise ConfigError(NO_TOKEN)
     return settings
+
+
+def _cache_dir(env: Mapping[str, str]) -> Path:
+    """$ARXIV_DIGEST_CACHE, else the XDG cache folder ($XDG_CACHE_HOME or ~/.cache)/arxiv-digest."""
+    if env.get("ARXIV_DIGEST_CACHE"):
+        return Path(env["ARXIV_DIGEST_CACHE"])
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "arxiv-digest"
+    if env.get("HOME"):
+        return Path(env["HOME"]) / ".cache" / "arxiv-digest"
+    return DEFAULT_CACHE_DIR
 
 
 def _at_least(env: Mapping[str, str], name: str, low: int, *, default: int) -> int:

@@ -20,6 +20,7 @@ from digest.categories import categories_from_text
 from digest.corpus import dedupe_papers, parse_corpus_text
 from digest.errors import UserError
 from digest.feed import FeedError, parse_background_jsonl, parse_feed
+from digest.library import LIBRARY_SUFFIXES, LibraryFile, parse_library
 from digest.models import CorpusPaper, FeedBatch, Paper, Profile
 from digest.profile_json import ProfileDataError, profiles_from_json
 
@@ -32,12 +33,13 @@ class InputError(UserError):
 
 
 def _expand(paths: Iterable[Path], suffixes: tuple[str, ...], what: str) -> list[Path]:
-    """The files named, folders expanded to their files with these suffixes, in name order."""
+    """The files named, folders expanded to their files with these suffixes (not READMEs), in
+    name order."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.iterdir()
-                           if p.suffix in suffixes and p.name.lower() != "readme.txt")
+                           if p.suffix in suffixes and p.stem.lower() != "readme")
             if not found:
                 raise InputError(f"{path}: no {' or '.join(suffixes)} {what} in this folder")
             files.extend(found)
@@ -51,6 +53,17 @@ def _expand(paths: Iterable[Path], suffixes: tuple[str, ...], what: str) -> list
 def corpus_files(paths: Iterable[Path]) -> list[Path]:
     """The corpus text files named, folders expanded to their *.txt files in name order."""
     return _expand(paths, (".txt",), "corpus files")
+
+
+def library_files(paths: Iterable[Path]) -> list[Path]:
+    """The library files named, folders expanded to their files of the known suffixes."""
+    return _expand(paths, LIBRARY_SUFFIXES, "library files")
+
+
+def read_library_files(paths: Iterable[Path]) -> list[tuple[Path, LibraryFile]]:
+    """Each library file named or in a folder named, with its entries."""
+    return [(file, parse_library(read_text(file, "a corpus file"), file.name))
+            for file in library_files(paths)]
 
 
 def read_corpus(paths: Iterable[Path]) -> tuple[list[CorpusPaper], dict[str, int]]:

@@ -1,5 +1,5 @@
 """arXiv identifiers: recognise the forms people paste (bare ids, arXiv:, OAI ids, abs/pdf links)
-and split each into its canonical id and version.
+and split each into its canonical id and version; find one mentioned in free text.
 """
 
 from __future__ import annotations
@@ -46,6 +46,31 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     _check_old_style(text, match["old"])
     # Old ids may carry a subject class (math.GT/0309136); arXiv's canonical form drops it.
     return f"{match['archive'].lower()}/{match['old']}", version
+
+
+# An id inside other text: an abs/pdf link, an `arXiv:` tag, arXiv's DOI (10.48550/arXiv.ID), or
+# an ADS bibcode (2017arXiv170802025M).
+_ANY_ID = r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)?(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?!\d)"
+_MENTION = re.compile(
+    rf"arxiv\.org/(?:abs|pdf)/(?P<link>{_ANY_ID})|\barxiv:\s*(?P<tag>{_ANY_ID})"
+    rf"|10\.48550/arxiv\.(?P<doi>{_ANY_ID})"
+    r"|(?<!\d)(?:19|20)\d\darxiv(?P<yymm>\d{4})\.?(?P<number>\d{4,5})(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def find_arxiv_id(*texts: str) -> str | None:
+    """The canonical id of the first valid arXiv id mentioned in the texts (links, `arXiv:` tags,
+    arXiv DOIs, ADS bibcodes), in the order given; None if none is."""
+    for text in texts:
+        for match in _MENTION.finditer(text):
+            found = (match["link"] or match["tag"] or match["doi"]
+                     or f"{match['yymm']}.{match['number']}")
+            try:
+                return parse_arxiv_id(found)[0]
+            except BadArxivIdError:
+                continue
+    return None
 
 
 def _check_new_style(text: str, yymm: str, number: str) -> None:

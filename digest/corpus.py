@@ -47,11 +47,10 @@ def parse_corpus_text(text: str, source: str) -> list[CorpusPaper]:
     content = [(n, line) for n, line in numbered if line]
     if not content:
         raise CorpusFormatError(source, 1, "no papers: the text is empty")
-    if any(_ABSTRACT.match(line) for _, line in content) and any(
-        _REFERENCE.search(line) for _, line in content
-    ):
+    layout = _layout(content)
+    if layout == "publication":
         return _parse_publication_page(numbered, source)
-    if any(_TRENDING.match(line) for _, line in content[:8]):
+    if layout == "listing":
         return _parse_listing(content, source)
     raise CorpusFormatError(
         source,
@@ -60,6 +59,22 @@ def parse_corpus_text(text: str, source: str) -> list[CorpusPaper]:
         "'Abstract ...' paragraphs) or a paper listing ('Get trending papers ...' header, then "
         "title and abstract lines)",
     )
+
+
+def is_corpus_page(text: str) -> bool:
+    """Whether a text is in one of the corpus page layouts that parse_corpus_text reads."""
+    lines = (line.strip() for line in text.splitlines())
+    return _layout([(n, line) for n, line in enumerate(lines, start=1) if line]) is not None
+
+
+def _layout(content: Sequence[Line]) -> str | None:
+    if any(_ABSTRACT.match(line) for _, line in content) and any(
+        _REFERENCE.search(line) for _, line in content
+    ):
+        return "publication"
+    if any(_TRENDING.match(line) for _, line in content[:8]):
+        return "listing"
+    return None
 
 
 def _parse_listing(content: Sequence[Line], source: str) -> list[CorpusPaper]:

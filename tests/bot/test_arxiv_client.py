@@ -27,6 +27,7 @@ from bot.arxiv_client import (
 )
 from digest.arxiv_id import BadArxivIdError
 from digest.feed import parse_api, parse_feed
+from tests.support.fake_clock import FakeClock
 
 Action = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FEED_ETAG = '"quant-ph-2025-04-28"'
@@ -119,22 +120,6 @@ def huge(size: int, announce_length: bool) -> Action:
         return response
 
     return answer
-
-
-class FakeClock:
-    """A monotonic clock that only moves when the client sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 @pytest.fixture
