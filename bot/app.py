@@ -51,7 +51,9 @@ async def build_runtime(settings: Settings, profiles: Sequence[Profile], *,
                         clock: Clock = utc_now, client_settings: ClientSettings | None = None,
                         start_jobs: bool = True, **client_options: object) -> AsyncIterator[Runtime]:
     """Open the store and every client; close them all, flushing the store, on exit."""
-    store = Store.open(settings.state_path, now=clock(), retention_days=settings.retention_days)
+    # Papers keep their full text 3 days (a shorter retention keeps them as long as it lasts).
+    store = Store.open(settings.state_path, now=clock(), retention_days=settings.retention_days,
+                       full_days=min(3, settings.retention_days))
     try:
         # trust_env: HTTPS_PROXY and friends, for a bot behind an institution's proxy
         async with aiohttp.ClientSession(trust_env=True) as session:

@@ -9,6 +9,7 @@ server's settings is a top-level command or a group of its own, registered with
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -17,6 +18,7 @@ import discord
 from discord import app_commands
 
 from bot.service import DigestService
+from bot.votes import paper_view
 from digest.catalog import match_profiles
 from digest.embeds import (
     MAX_CONTENT,
@@ -25,6 +27,7 @@ from digest.embeds import (
     paper_lookup_embed,
     plan_messages,
     profile_embed,
+    similar_embed,
 )
 from digest.errors import UserError
 from digest.models import Subscription
@@ -49,7 +52,7 @@ class DigestTree(app_commands.CommandTree["DigestBot"]):
         super().__init__(client)
         commands: list[app_commands.Command[Any, Any, None] | app_commands.Group] = [
             subscribe, unsubscribe, subscriptions, profiles, profile, paper,
-            ServerProfileCommands(), DigestCommands()]
+            ServerProfileCommands(), DigestCommands(), FeedbackCommands()]
         for command in commands:
             self.add_command(command)
 
@@ -70,16 +73,18 @@ class DigestTree(app_commands.CommandTree["DigestBot"]):
 
 
 async def reply(interaction: discord.Interaction, text: str, *, embeds: Sequence[Embed] = (),
-                ephemeral: bool = True) -> None:
+                ephemeral: bool = True, view: discord.ui.View | None = None) -> None:
     """Answer an interaction, whether or not it was deferred first; mentions never ping."""
     content = excerpt(text, MAX_CONTENT) if text else None
     shown = [discord.Embed.from_dict(e) for e in embeds]
+    components = view or discord.utils.MISSING
     if interaction.response.is_done():
         await interaction.followup.send(content or discord.utils.MISSING, embeds=shown,
-                                        ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+                                        ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
+                                        view=components)
     else:
         await interaction.response.send_message(content, embeds=shown, ephemeral=ephemeral,
-                                                allowed_mentions=NO_MENTIONS)
+                                                allowed_mentions=NO_MENTIONS, view=components)
 
 
 def _service(interaction: discord.Interaction) -> DigestService:
@@ -189,12 +194,14 @@ async def subscriptions(interaction: discord.Interaction[DigestBot], server: boo
     now = service.clock()
     failing = interaction.client.failing()
     lines = [_describe_sub(s, discord.utils.format_dt(next_post_at(s, now), "R"),
-                           failing.get(s.key, 0)) for s in subs]
+                           failing.get(s.key, 0), service.votes_learned(s)) for s in subs]
     await reply(interaction, "\n".join(lines))
 
 
-def _describe_sub(sub: Subscription, next_at: str, failed_tries: int = 0) -> str:
+def _describe_sub(sub: Subscription, next_at: str, failed_tries: int = 0, voted: int = 0) -> str:
     state = "" if sub.enabled else f" — **disabled**: {sub.disabled_reason}"
+    if voted:
+        state += f" — learns from votes on {voted} paper{'s' if voted != 1 else ''}"
     if failed_tries:
         times = "1 time" if failed_tries == 1 else f"{failed_tries} times"
         state += f" — today's digest failed {times} (Discord error); trying again"
@@ -256,8 +263,9 @@ class ServerProfileCommands(app_commands.Group, name="server-profile",
 # -- papers and digests -----------------------------------------------------------------------
 
 @app_commands.command(name="paper")
-@app_commands.describe(id="An arXiv id or link, e.g. 2404.19756 or arxiv.org/abs/2404.19756")
-async def paper(interaction: discord.Interaction, id: str) -> None:
+@app_commands.describe(id="An arXiv id or link, e.g. 2404.19756 or arxiv.org/abs/2404.19756",
+                       more="Also list the recent papers most like this one")
+async def paper(interaction: discord.Interaction, id: str, more: bool = False) -> None:
     """Look up an arXiv paper and how it scores for this channel"""
     service = _service(interaction)
     await interaction.response.defer(thinking=True)  # a look-up can take seconds
@@ -269,7 +277,12 @@ async def paper(interaction: discord.Interaction, id: str) -> None:
         await interaction.delete_original_response()
         raise
     scores = service.channel_scores(found, interaction.guild_id, interaction.channel_id)
-    await reply(interaction, "", embeds=[paper_lookup_embed(found, scores)], ephemeral=False)
+    embeds = [paper_lookup_embed(found, scores)]
+    if more:
+        near = await asyncio.to_thread(service.more_like, found, service.clock())
+        embeds.append(similar_embed(found, near))
+    view = paper_view(found.arxiv_id, [s.profile_slug for s in scores]) if scores else None
+    await reply(interaction, "", embeds=embeds, ephemeral=False, view=view)
 
 
 class DigestCommands(app_commands.Group, name="digest", description="Digest tools",
@@ -297,3 +310,20 @@ class DigestCommands(app_commands.Group, name="digest", description="Digest tool
             lines.append(plans[0].content if plans else f"`{sub.profile_slug}`: nothing pending yet.")
             embeds += [e for p in plans for e in p.embeds]
         await reply(interaction, "\n".join(lines), embeds=fit_one_message(embeds))
+
+
+class FeedbackCommands(app_commands.Group, name="feedback",
+                       description="What this channel's votes have taught its digests",
+                       guild_only=True, default_permissions=MANAGE):
+    """/feedback reset: forget a subscription's votes, for members who manage channels."""
+
+    @app_commands.command(name="reset")
+    @app_commands.describe(profile="The subscription of this channel whose votes to forget")
+    @app_commands.autocomplete(profile=subscribed_choices)
+    async def reset(self, interaction: discord.Interaction, profile: str) -> None:
+        """Forget this channel's votes on a profile's digest"""
+        guild_id, channel_id = _manager(interaction)
+        count = _service(interaction).reset_feedback(guild_id, channel_id, profile)
+        await reply(interaction, f"Forgot this channel's votes on {count} paper"
+                                 f"{'s' if count != 1 else ''} for `{profile}`; its digest ranks "
+                                 "by the profile alone again.")

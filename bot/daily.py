@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.arxiv_client import ArxivUnavailableError, FeedResponse
 from bot.service import Clock, DigestService
-from digest.embeds import Embed, nothing_today, plan_messages
+from digest.embeds import Embed, VoteButtons, nothing_today, plan_messages
 from digest.errors import UserError
 from digest.feed import BadCategoryError, FeedError, parse_feed
 from digest.models import FeedBatch, Subscription
@@ -58,7 +58,8 @@ class MissingAccess(SendError):
     permanent = True
 
 
-Sender = Callable[[int, str, Sequence[Embed], str], Awaitable[int]]  # ..., nonce -> message id
+# (channel id, content, embeds, nonce, vote buttons) -> the message's id
+Sender = Callable[[int, str, Sequence[Embed], str, VoteButtons | None], Awaitable[int]]
 
 
 def message_nonce(channel_id: int, profile_slug: str, day: dt.date, number: int) -> str:
@@ -329,12 +330,13 @@ class DailyCycle:
         plans = plan_messages(digest, sent_today)
         if not digest.entries and digest.considered and sub.nothing_today_note and not sent_today:
             nonce = message_nonce(sub.channel_id, sub.profile_slug, day, sent_messages)
-            message_id = await self.sender(sub.channel_id, nothing_today(digest), (), nonce)
+            message_id = await self.sender(sub.channel_id, nothing_today(digest), (), nonce, None)
             self.store.record_delivery(sub.channel_id, sub.profile_slug, day, [], [message_id], now)
         messages = papers = 0
         for number, plan in enumerate(plans, start=sent_messages):
             nonce = message_nonce(sub.channel_id, sub.profile_slug, day, number)
-            message_id = await self.sender(sub.channel_id, plan.content, plan.embeds, nonce)
+            message_id = await self.sender(sub.channel_id, plan.content, plan.embeds, nonce,
+                                           plan.votes)
             self.store.record_delivery(sub.channel_id, sub.profile_slug, day, plan.arxiv_ids,
                                        [message_id], now)
             messages, papers = messages + 1, papers + len(plan.arxiv_ids)

@@ -13,7 +13,8 @@ from bot.commands import NO_MENTIONS, DigestTree
 from bot.daily import ChannelGone, MissingAccess, SendError
 from bot.discord_http import PACE_PER_S, LinearBucketSweep, Pacer, pacing_trace
 from bot.service import DigestService
-from digest.embeds import Embed
+from bot.votes import VoteButton, digest_view
+from digest.embeds import Embed, VoteButtons
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class DigestBot(discord.Client):
         self.tree = DigestTree(self)
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(VoteButton)  # buttons of every digest posted, before or after a restart
         if self.dev_guild_id:
             guild = discord.Object(self.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -51,7 +53,7 @@ class DigestBot(discord.Client):
             await self.on_setup()
 
     async def send_digest_message(self, channel_id: int, content: str, embeds: Sequence[Embed],
-                                  nonce: str) -> int:
+                                  nonce: str, votes: VoteButtons | None = None) -> int:
         """Post one digest message with its nonce (enforced: a resend after a crash returns the
         first message); Discord's 403 and 404 become MissingAccess and ChannelGone."""
         try:
@@ -60,6 +62,7 @@ class DigestBot(discord.Client):
                 raise ChannelGone(f"channel {channel_id} is not a text channel")
             message = await channel.send(content=content or None,
                                          embeds=[discord.Embed.from_dict(e) for e in embeds],
+                                         view=digest_view(votes) if votes else discord.utils.MISSING,
                                          allowed_mentions=NO_MENTIONS, nonce=nonce)
         except discord.NotFound as exc:
             raise ChannelGone(f"channel deleted or unknown ({exc.text})") from exc

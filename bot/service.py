@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.arxiv_client import ArxivUnavailableError
-from bot.sources import shipped_categories
+from bot.sources import shipped_background, shipped_categories
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.catalog import find_profile
 from digest.categories import DEFAULT_CATEGORIES
 from digest.custom import profile_from_keywords, profile_from_papers
 from digest.errors import UserError
 from digest.feed import FeedError, parse_api, select_papers
+from digest.feedback import Steering, VotedPaper, apply_vote, feedback_from
 from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
 from digest.naming import slug_of
 from digest.rank import DayScores, RankIndex, build_index, score_day, score_paper
@@ -32,6 +33,7 @@ from digest.subscriptions import (
     pending_since,
     receivable,
 )
+from digest.vectors import DayVectors, Rarity, Similar, nearest, paper_vector
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -68,9 +70,17 @@ class DigestService:
         self._index = build_index(self.learned)
         self._recent: dict[tuple[dt.date, int], _Recent] = {}
         self._scoring: dict[tuple[dt.date, int], asyncio.Future[_Recent]] = {}
+        self._rarity: Rarity | None = None
         # Told after every change to subscriptions (the saved one, or None for a removal), so
         # that the scheduler can add a slot; the composition root sets it.
         self.on_change: OnChange = lambda sub: None
+
+    @property
+    def rarity(self) -> Rarity:
+        """How telling each term is in arXiv at large (read from the package once, when needed)."""
+        if self._rarity is None:
+            self._rarity = Rarity(shipped_background())
+        return self._rarity
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -210,6 +220,52 @@ class DigestService:
         scored = [score_paper(by_slug[s.profile_slug], paper) for s in subs if s.profile_slug in by_slug]
         return sorted(scored, key=lambda s: (-s.score, s.profile_slug))
 
+    # -- votes ----------------------------------------------------------------------------
+
+    def vote(self, guild_id: int, channel_id: int, slug: str, arxiv_id: str, member_id: int,
+             vote: int) -> VoteOutcome:
+        """A member's vote on a paper of this channel's digest of a profile (one vote a member,
+        a new one replacing the old), kept for the subscription to learn from."""
+        sub = self.store.get_subscription(guild_id, channel_id, slug)
+        if sub is None:
+            raise UserError(f"This channel no longer follows '{slug}' here, so its digest takes "
+                            "no votes; /subscribe to follow it again.")
+        known = self.store.voted_paper(sub.key, arxiv_id)
+        if known is not None:
+            vector = known.vector
+        else:
+            paper = self.store.get_paper(arxiv_id)
+            if paper is None:
+                raise UserError(f"arXiv:{arxiv_id} is older than the {self.store.retention_days} "
+                                "days this bot keeps papers, so it can no longer take votes; "
+                                "vote on a recent digest.")
+            vector = paper_vector(paper, self.rarity)
+        before = dict(known.votes) if known else {}
+        votes = apply_vote(before, member_id, vote)
+        if votes != before:
+            self.store.save_votes(sub.key, VotedPaper(vector, votes), self.clock())
+            self.store.flush()
+        return VoteOutcome(vote, before.get(member_id), sum(v > 0 for v in votes.values()),
+                           sum(v < 0 for v in votes.values()), len(self.store.voted_papers(sub.key)))
+
+    def votes_learned(self, sub: Subscription) -> int:
+        """How many papers a subscription has votes on (what its ranking learns from)."""
+        return len(self.store.voted_papers(sub.key))
+
+    def reset_feedback(self, guild_id: int, channel_id: int, slug: str) -> int:
+        """Forget a subscription's votes; how many papers had them."""
+        if self.store.get_subscription(guild_id, channel_id, slug) is None:
+            raise UserError(f"This channel is not subscribed to '{slug}'.")
+        count = self.store.forget_votes((guild_id, channel_id, slug))
+        self.store.flush()
+        return count
+
+    def more_like(self, paper: Paper, now: dt.datetime, limit: int = 5) -> list[Similar]:
+        """The recent papers (those still held in full) closest to a paper, with shared terms.
+        Pure work: run it off the event loop."""
+        recent = self.store.papers_announced(now.date() - dt.timedelta(days=self.store.full_days + 4))
+        return nearest(paper_vector(paper, self.rarity), recent, self.rarity, limit=limit)
+
     # -- digests --------------------------------------------------------------------------
 
     def pending_digest(self, sub: Subscription, now: dt.datetime,
@@ -226,8 +282,10 @@ class DigestService:
         recent = self._recent.get(key) or self._keep(key, self._score_since(since))
         delivered = frozenset(self.store.delivered_ids(sub.channel_id, today=now.date())) - keep_ids
         view = recent.view(sub)
+        voted = self.store.voted_papers(sub.key)
+        steer = Steering(feedback_from(voted), recent.vectors(self.rarity)) if voted else None
         return recent.day.digest(profile, sub.options, exclude_ids=delivered | view.left_out,
-                                 announced=view.announced)
+                                 announced=view.announced, adjust=steer)
 
     async def prepare(self, subs: Iterable[Subscription], now: dt.datetime) -> None:
         """Score, in a worker thread, the papers these subscriptions' next digests choose from,
@@ -269,6 +327,18 @@ class DigestService:
         return _Recent.scored(self._index, *self._papers_since(since))
 
 
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    """A vote as counted: the member's vote and the one it replaced, the paper's tallies, and
+    how many papers the subscription now has votes on."""
+
+    vote: int
+    previous: int | None
+    likes: int
+    dislikes: int
+    papers_voted: int
+
+
 @dataclass(slots=True)
 class _View:
     """What one kind of subscription (categories, cross-lists, replacements) may be sent."""
@@ -284,6 +354,13 @@ class _Recent:
     papers: list[Paper]
     day: DayScores
     views: dict[tuple[tuple[str, ...], bool, bool], _View] = field(default_factory=dict)
+    _vectors: DayVectors | None = None
+
+    def vectors(self, rarity: Rarity) -> DayVectors:
+        """The scored papers' vectors, for votes to steer by (each made once, when asked)."""
+        if self._vectors is None:
+            self._vectors = DayVectors(self.day.papers, self.day.feats, rarity)
+        return self._vectors
 
     @staticmethod
     def scored(index: RankIndex, papers: list[Paper], preferred: Sequence[Paper]) -> _Recent:

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from digest.feedback import describe_shift
 from digest.models import ABS_URL, Digest, Exemplar, Paper, Profile, ScoredPaper
 from digest.render import describe_hits, excerpt, shorten_authors
+from digest.vectors import Similar
 
 MAX_EMBEDS_PER_MESSAGE = 10
 MAX_CHARS_PER_MESSAGE = 6000
@@ -27,12 +29,21 @@ Embed = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
+class VoteButtons:
+    """The vote buttons under a digest message: its profile, and each paper's rank and id."""
+
+    profile_slug: str
+    papers: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MessagePlan:
-    """One Discord message: its text, its embeds, and the papers it carries."""
+    """One Discord message: its text, its embeds, the papers it carries, and their buttons."""
 
     content: str
     embeds: tuple[Embed, ...]
     arxiv_ids: tuple[str, ...]
+    votes: VoteButtons | None = None
 
 
 _MARKDOWN = re.compile(r"([\\*_~|`>#\[\]()])")
@@ -91,6 +102,9 @@ def scored_embed(entry: ScoredPaper, rank: int | None = None) -> Embed:
     if rank is not None:
         embed["title"] = excerpt(f"{rank}. {defang(entry.paper.title)}", MAX_TITLE)
     matched = neutral(describe_hits(entry, max_terms=8)) or "—"
+    steered = describe_shift(entry.shift) if entry.shift else ""
+    if steered:
+        matched = f"{matched}\n{steered}"
     embed["fields"] = [
         {"name": "Score", "value": f"{entry.score:.2f}", "inline": True},
         {"name": "Matched", "value": excerpt(matched, MAX_FIELD_VALUE), "inline": False},
@@ -119,34 +133,41 @@ def plan_messages(digest: Digest, skip_ids: frozenset[str] = frozenset()) -> lis
     if not entries:
         return []
     first = not (skip_ids & {e.paper.arxiv_id for e in digest.entries})
-    pairs = [(scored_embed(e, i), e.paper.arxiv_id) for i, e in entries]
-    return _pack(pairs, digest_header(digest) if first else "")
+    pairs = [(scored_embed(e, i), e.paper.arxiv_id, i) for i, e in entries]
+    return _pack(pairs, digest_header(digest) if first else "", digest.profile.slug)
 
 
 def fit_one_message(embeds: Sequence[Embed]) -> tuple[Embed, ...]:
     """As many of the embeds, in order, as one message can carry."""
     if not embeds:
         return ()
-    return _pack([(e, "") for e in embeds], "")[0].embeds
+    return _pack([(e, "", 0) for e in embeds], "", None)[0].embeds
 
 
-def _pack(pairs: Sequence[tuple[Embed, str]], content: str) -> list[MessagePlan]:
+Packed = tuple[Embed, str, int]  # an embed, its paper's id and rank
+
+
+def _pack(pairs: Sequence[Packed], content: str, slug: str | None) -> list[MessagePlan]:
+    """Embeds grouped into messages; with a profile slug, each message gets its vote buttons
+    (two a paper: ten papers fill Discord's five rows of four)."""
     plans: list[MessagePlan] = []
-    batch: list[tuple[Embed, str]] = []
+    batch: list[Packed] = []
     used = 0
-    for embed, arxiv_id in pairs:
+    for embed, arxiv_id, rank in pairs:
         size = embed_chars(embed)
         if batch and (len(batch) == MAX_EMBEDS_PER_MESSAGE or used + size > MAX_CHARS_PER_MESSAGE):
-            plans.append(_plan(content if not plans else "", batch))
+            plans.append(_plan(content if not plans else "", batch, slug))
             batch, used = [], 0
-        batch.append((embed, arxiv_id))
+        batch.append((embed, arxiv_id, rank))
         used += size
-    plans.append(_plan(content if not plans else "", batch))
+    plans.append(_plan(content if not plans else "", batch, slug))
     return plans
 
 
-def _plan(content: str, batch: Sequence[tuple[Embed, str]]) -> MessagePlan:
-    return MessagePlan(content, tuple(e for e, _ in batch), tuple(i for _, i in batch))
+def _plan(content: str, batch: Sequence[Packed], slug: str | None) -> MessagePlan:
+    votes = VoteButtons(slug, tuple((r, i) for _, i, r in batch)) if slug else None
+    return MessagePlan(content, tuple(e for e, _, _ in batch), tuple(i for _, i, _ in batch),
+                       votes)
 
 
 def nothing_today(digest: Digest) -> str:
@@ -195,3 +216,17 @@ def exemplar_url(exemplar: Exemplar) -> str:
         return ABS_URL.format(exemplar.arxiv_id)
     return "https://arxiv.org/search/?" + urlencode({"query": exemplar.title,
                                                       "searchtype": "title"})
+
+
+def similar_embed(paper: Paper, near: Sequence[Similar]) -> Embed:
+    """The papers most like one paper, each with how close it is and the terms they share."""
+    lines: list[str] = []
+    for found in near:
+        line = (f"• [{neutral(excerpt(found.paper.title, 120))}]({found.paper.abs_url}) "
+                f"({found.similarity:.2f}; {neutral(', '.join(found.shared)) or 'few shared terms'})")
+        if sum(len(x) + 1 for x in lines) + len(line) > MAX_DESCRIPTION:
+            break
+        lines.append(line)
+    return {"title": excerpt(f"Recent papers like arXiv:{paper.arxiv_id}", MAX_TITLE),
+            "description": "\n".join(lines) or "No recent paper the bot holds is close to it.",
+            "color": COLOUR}

@@ -107,13 +107,25 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Shift:
+    """What a channel's votes added to a paper's score, and how many of the papers it voted on
+    (liked; marked not for it) this paper is close to."""
+
+    value: float
+    liked: int = 0
+    disliked: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ScoredPaper:
-    """A paper's calibrated score against one profile, with the hits that explain it."""
+    """A paper's calibrated score against one profile, with the hits that explain it (and the
+    shift its channel's votes made, included in `score`)."""
 
     paper: Paper
     profile_slug: str
     score: float
     hits: tuple[Hit, ...] = ()
+    shift: Shift | None = None
 
     @property
     def matched_terms(self) -> tuple[str, ...]:

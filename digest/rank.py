@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +26,7 @@ from digest.models import (
     Paper,
     Profile,
     ScoredPaper,
+    Shift,
     Term,
 )
 from digest.text import ngrams
@@ -245,6 +247,15 @@ def raw_scores(profiles: Sequence[Profile], feats: Sequence[Features]) -> NDArra
     return score_table(build_index(unit), feats).dense(len(feats))
 
 
+class Adjuster(Protocol):
+    """A per-subscription shift of scores (a channel's votes): `reach` bounds it either way."""
+
+    @property
+    def reach(self) -> float: ...
+
+    def __call__(self, day: DayScores, position: int) -> Shift: ...
+
+
 class DayScores:
     """One batch (unique ids) scored once against every profile of an index: each digest is then
     read off the table, and only its entries are explained."""
@@ -277,19 +288,39 @@ class DayScores:
 
     def digest(self, profile: Profile, options: DigestOptions, *,
                exclude_ids: frozenset[str] = frozenset(),
-               announced: dt.date | None = None) -> Digest:
+               announced: dt.date | None = None, adjust: Adjuster | None = None) -> Digest:
         """The profile's digest of the day: eligible papers not already sent, at or above the
-        threshold, best first, at most `options.max_papers`."""
+        threshold, best first, at most `options.max_papers`; `adjust` shifts each score first."""
         positions, scores = self.ranked(profile)
+        shifts: dict[int, tuple[float, Shift]] = {}
+        if adjust is not None:
+            positions, scores, shifts = self._shifted(positions, scores, options, adjust)
         chosen: list[ScoredPaper] = []
         for position, score in zip(positions.tolist(), scores.tolist(), strict=True):
             if score < options.min_score or len(chosen) >= options.max_papers:
                 break
             paper = self.papers[position]
             if options.admits(paper) and paper.arxiv_id not in exclude_ids:
-                chosen.append(self._explain(profile, position, score))
+                if position in shifts:  # explained once at its own score, however shifted
+                    base, moved = shifts[position]
+                    chosen.append(replace(self._explain(profile, position, base), score=score,
+                                          shift=moved))
+                else:
+                    chosen.append(self._explain(profile, position, score))
         considered = len(self.papers) - len(exclude_ids & self.ids)
         return Digest(profile, tuple(chosen), announced, considered, options)
+
+    def _shifted(self, positions: Indices, scores: Vector, options: DigestOptions,
+                 adjust: Adjuster) -> tuple[Indices, Vector, dict[int, tuple[float, Shift]]]:
+        """The papers that a shift could bring to the threshold, re-ranked by shifted score
+        (with each one's own score and shift)."""
+        reachable = scores >= options.min_score - adjust.reach
+        positions, scores = positions[reachable], scores[reachable]
+        found = [adjust(self, p) for p in positions.tolist()]
+        moved = np.round(scores + np.array([f.value for f in found], dtype=np.float64), 4)
+        order = np.lexsort((self.tie_order[positions], -moved))
+        shifts = dict(zip(positions.tolist(), zip(scores.tolist(), found, strict=True), strict=True))
+        return positions[order], moved[order], shifts
 
 
     def _explain(self, profile: Profile, position: int, score: float) -> ScoredPaper:

@@ -23,6 +23,9 @@ by key is a dict access and never a scan. Dates are ISO strings, instants ISO 86
                                "w": newest announce date the digest drew from}}
     feeds          "<cat>+<cat>" (sorted) {"etag", "modified", "fingerprint", "fetched",
                                            "announced"}
+    votes          "<guild>:<channel>:<slug>" (the subscription's id)
+                   {"<arxiv id>": {"u": {"<member>": 1 | -1}, "k": [[key, weight], ...],
+                                   "n": title, "t": unix time of the last vote}}
 
 The two big tables (papers, deliveries) use one-letter keys and leave out fields at their default
 value. A write touches only the documents it changes: a day's posts add that day's deliveries
@@ -39,14 +42,16 @@ from typing import Any, cast, get_args
 from tinydb import Query, where
 from tinydb.queries import QueryInstance
 
+from digest.feedback import VotedPaper
 from digest.models import AnnounceType, Exemplar, Paper, Profile, Subscription, Term
+from digest.vectors import PaperVector
 from storage.records import Delivery, FeedState, PaperRecord, SubscriptionKey
 
 Doc = dict[str, Any]
 
 META, SUBSCRIPTIONS, PROFILES = "meta", "subscriptions", "profiles"
-PAPERS, DELIVERIES, FEEDS = "papers", "deliveries", "feeds"
-TABLES = (META, SUBSCRIPTIONS, PROFILES, PAPERS, DELIVERIES, FEEDS)
+PAPERS, DELIVERIES, FEEDS, VOTES = "papers", "deliveries", "feeds", "votes"
+TABLES = (META, SUBSCRIPTIONS, PROFILES, PAPERS, DELIVERIES, FEEDS, VOTES)
 SCHEMA_DOC = "schema"
 _TYPES: tuple[str, ...] = get_args(AnnounceType)
 _PAPER_DATES = frozenset({"s", "a"})
@@ -399,3 +404,28 @@ def decode_feed(doc: Mapping[str, Any]) -> FeedState:
         etag=_opt(doc, "etag", str, None), last_modified=_opt(doc, "modified", str, None),
         announced=parse_date(announced) if announced else None,
     )
+
+
+def encode_voted(voted: VotedPaper, unix_s: int) -> Doc:
+    """One voted paper's record in a subscription's votes document."""
+    return {"u": {str(m): v for m, v in sorted(voted.votes.items())},
+            "k": [[k, w] for k, w in voted.vector.terms], "n": voted.vector.title, "t": unix_s}
+
+
+def decode_voted(arxiv_id: str, record: Mapping[str, Any]) -> VotedPaper:
+    """The voted paper a record holds; LayoutError if it is malformed."""
+    votes, terms = _get(record, "u", dict), _get(record, "k", list)
+    try:
+        members = {int(m): int(v) for m, v in votes.items()}
+        vector = tuple((str(k), float(w)) for k, w in terms)
+    except (TypeError, ValueError):
+        raise LayoutError("'u' must map members to votes and 'k' hold [key, weight] pairs") from None
+    if any(v not in (1, -1) for v in members.values()):
+        raise LayoutError("a vote is 1 or -1")
+    _get(record, "t", int)
+    return VotedPaper(PaperVector(arxiv_id, _get(record, "n", str), vector), members)
+
+
+def voted_at(record: Mapping[str, Any]) -> int:
+    """When a voted paper's record last changed (unix seconds)."""
+    return int(record["t"])

@@ -2,7 +2,8 @@
 
 Version 0 is the prototype's file: no `meta` table; subscriptions in TinyDB's `_default` table
 under integer ids as {"guild", "channel", "topic", "hour", "tz", "categories"}; posted papers in a
-`posted` table as {"channel", "topic", "date", "ids"}. Version 1 is the layout in `storage.layout`.
+`posted` table as {"channel", "topic", "date", "ids"}. Version 1 had no `votes` table; version 2 is
+the layout in `storage.layout`.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from storage.layout import (
     SCHEMA_DOC,
     SUBSCRIPTIONS,
     TABLES,
+    VOTES,
     LayoutError,
     check_day,
     decode_feed,
     decode_paper,
     decode_profile,
     decode_subscription,
+    decode_voted,
     delivery_id,
     encode_day,
     encode_subscription,
@@ -40,7 +43,7 @@ from storage.layout import (
     subscription_id,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 V0_TABLES = frozenset({"_default", "posted"})
 
 
@@ -125,7 +128,14 @@ def _v0_to_v1(old: Tables) -> Tables:
     return new
 
 
-MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {0: _v0_to_v1}
+def _v1_to_v2(old: Tables) -> Tables:
+    """Version 2 adds the channels' votes on digest entries."""
+    new = {**old, VOTES: {}}
+    new[META] = {**old[META], SCHEMA_DOC: {"version": 2}}
+    return new
+
+
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 def validate(data: Tables, *, deep: bool = False) -> None:
@@ -139,6 +149,7 @@ def validate(data: Tables, *, deep: bool = False) -> None:
     _each(data, FEEDS, lambda key, doc: decode_feed(doc))
     _each(data, DELIVERIES, _check_day_doc)  # what stops a paper being posted twice
     _each(data, PAPERS, decode_paper if deep else _check_dates)
+    _each(data, VOTES, _check_votes_doc)
 
 
 def _each(data: Tables, table: str, check: Callable[[str, Mapping[str, Any]], object]) -> None:
@@ -168,6 +179,13 @@ def _check_dates(key: str, doc: Mapping[str, Any]) -> None:
         if not isinstance(value, str):
             raise LayoutError("needs first-seen 's' and announced 'a' dates")
         parse_date(value)
+
+
+def _check_votes_doc(key: str, doc: Mapping[str, Any]) -> None:
+    for arxiv_id, record in doc.items():
+        if not isinstance(record, dict):
+            raise LayoutError(f"the record for {arxiv_id!r} is not an object")
+        decode_voted(arxiv_id, record)
 
 
 def _check_day_doc(key: str, doc: Mapping[str, Any]) -> None:

@@ -15,11 +15,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from digest.feedback import MAX_VOTED_PAPERS, VotedPaper
 from digest.models import Paper, Profile, Subscription
 from storage import deliveries, layout, papers, subscriptions
 from storage.errors import InvalidRecordError
 from storage.journal import Journal, journal_path
-from storage.layout import DELIVERIES, FEEDS, PAPERS, PROFILES, SUBSCRIPTIONS
+from storage.layout import DELIVERIES, FEEDS, PAPERS, PROFILES, SUBSCRIPTIONS, VOTES
 from storage.records import Delivery, FeedState, PaperRecord, Pruned, SubscriptionKey
 from storage.statefile import StateFile, utc_date
 from storage.tables import KeyedTable
@@ -123,8 +124,9 @@ class Store:
         return subscriptions.save(self._table(SUBSCRIPTIONS), sub)
 
     def unsubscribe(self, guild_id: int, channel_id: int, slug: str) -> bool:
-        """Remove a subscription; whether there was one."""
+        """Remove a subscription and its votes; whether there was one."""
         doc_id = layout.subscription_id((guild_id, channel_id, slug))
+        self._table(VOTES).drop([doc_id])
         return bool(self._table(SUBSCRIPTIONS).drop([doc_id]))
 
     def get_subscription(self, guild_id: int, channel_id: int, slug: str) -> Subscription | None:
@@ -289,6 +291,42 @@ class Store:
             if found is not None and found.complete and found.covered_until is not None:
                 return found.covered_until
         return None
+
+    # Votes
+
+    def voted_papers(self, key: SubscriptionKey) -> list[VotedPaper]:
+        """The papers a subscription's channel voted on, the latest vote first."""
+        doc = self._table(VOTES).by_key(layout.subscription_id(key)) or {}
+        ordered = sorted(doc.items(), key=lambda item: (-layout.voted_at(item[1]), item[0]))
+        return [layout.decode_voted(arxiv_id, record) for arxiv_id, record in ordered]
+
+    def voted_paper(self, key: SubscriptionKey, arxiv_id: str) -> VotedPaper | None:
+        """One paper's votes in a subscription's channel, if any."""
+        doc = self._table(VOTES).by_key(layout.subscription_id(key)) or {}
+        record = doc.get(arxiv_id)
+        return None if record is None else layout.decode_voted(arxiv_id, record)
+
+    def save_votes(self, key: SubscriptionKey, voted: VotedPaper, now: dt.datetime, *,
+                   keep: int = MAX_VOTED_PAPERS) -> None:
+        """Record a paper's votes in a subscription's channel; past `keep` papers, the one voted
+        on longest ago is forgotten."""
+        self._file.observe(now)
+        doc_id = layout.subscription_id(key)
+        table = self._table(VOTES)
+        doc = dict(table.by_key(doc_id) or {})
+        doc[voted.vector.arxiv_id] = layout.encode_voted(voted, int(now.timestamp()))
+        if len(doc) > keep:
+            oldest = sorted(doc, key=lambda i: (layout.voted_at(doc[i]), i))[:len(doc) - keep]
+            for arxiv_id in oldest:
+                del doc[arxiv_id]
+        table.put(doc_id, doc)
+
+    def forget_votes(self, key: SubscriptionKey) -> int:
+        """Forget every vote of a subscription's channel; how many papers had votes."""
+        doc_id = layout.subscription_id(key)
+        count = len(self._table(VOTES).by_key(doc_id) or {})
+        self._table(VOTES).drop([doc_id])
+        return count
 
     # Feeds
 

@@ -15,7 +15,7 @@ from bot.arxiv_client import ArxivUnavailableError, FeedResponse
 from bot.daily import ChannelGone, DailyCycle, MissingAccess, SendError
 from bot.jobs import POLL_JOB_ID, rebuild_jobs
 from bot.service import DigestService
-from digest.embeds import Embed
+from digest.embeds import Embed, VoteButtons
 from digest.models import Profile, Subscription, Term
 from storage import Store
 
@@ -72,7 +72,8 @@ class Channels:
         self.fail_after: int | None = None
         self._next_id = 1000
 
-    async def send(self, channel_id: int, content: str, embeds: Sequence[Embed], nonce: str = "") -> int:
+    async def send(self, channel_id: int, content: str, embeds: Sequence[Embed], nonce: str = "",
+                   votes: VoteButtons | None = None) -> int:
         if channel_id in self.failures:
             raise self.failures[channel_id]
         if self.fail_after is not None and len(self.posted) >= self.fail_after:

@@ -279,3 +279,51 @@ def test_pending_digests_read_off_one_scoring_match_ranking_each_alone(
     store.remember_papers(ml_day.papers, announced=NOW.date(), now=NOW)
     assert service.pending_digest(subs[1], NOW).considered > sizes[1][1]
     store.close()
+
+
+def test_votes_steer_the_next_digest_of_that_channel_only(
+    tmp_path: Path, fixtures_dir: Path, api: Api
+) -> None:
+    """A 👎 on the top paper and a 👍 on a lower one change the channel's next digest: the liked
+    paper's neighbours rise, said so in their entry; another channel of the same profile (and a
+    member of another server clicking here) change nothing."""
+    from bot.sources import load_profiles
+    from digest.feed import parse_feed
+
+    day = parse_feed((fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes())
+    store = Store.open(tmp_path / "state.json", now=NOW)
+    service = DigestService(store, load_profiles(), api, lambda: NOW)
+    store.remember_papers(day.papers, announced=NOW.date(), now=NOW)
+    ours, _, _ = service.subscribe(SubscribeRequest(1, 10, 99, "quantum", categories="quant-ph",
+                                                    min_score=0.0, max_papers=10))
+    theirs, _, _ = service.subscribe(SubscribeRequest(2, 20, 99, "quantum", categories="quant-ph",
+                                                      min_score=0.0, max_papers=10))
+    before = service.pending_digest(ours, NOW)
+    top, liked = before.entries[0].paper.arxiv_id, before.entries[9].paper.arxiv_id
+    with pytest.raises(UserError, match="no longer follows 'quantum' here"):
+        service.vote(2, 10, "quantum", top, 5, -1)  # server 2's member, server 1's channel
+    outcome = service.vote(1, 10, "quantum", top, 5, -1)
+    assert (outcome.vote, outcome.previous, outcome.likes, outcome.dislikes) == (-1, None, 0, 1)
+    again = service.vote(1, 10, "quantum", top, 5, -1)
+    assert again.previous == -1 and again.papers_voted == 1
+    service.vote(1, 10, "quantum", liked, 5, 1)
+    service.vote(1, 10, "quantum", liked, 6, 1)
+    assert service.votes_learned(ours) == 2
+    after = service.pending_digest(ours, NOW)
+    assert after != before
+    shifted = {e.paper.arxiv_id: e for e in after.entries if e.shift}
+    assert shifted and all(abs(e.shift.value) <= 0.5 for e in shifted.values() if e.shift)
+    assert shifted[liked].score > before.entries[9].score  # liked: its own neighbour, raised
+    ranks_before = [e.paper.arxiv_id for e in before.entries]
+    ranks_after = [e.paper.arxiv_id for e in after.entries]
+    assert top not in ranks_after[:1] and liked in ranks_after
+    assert ranks_after.index(liked) < ranks_before.index(liked)
+    assert service.pending_digest(theirs, NOW) == before  # the other server's: as it was
+    assert service.reset_feedback(1, 10, "quantum") == 2
+    assert service.pending_digest(ours, NOW) == before
+
+
+def test_a_vote_on_a_paper_past_retention_is_refused_clearly(service: DigestService) -> None:
+    service.subscribe(SubscribeRequest(1, 10, 99, "neural-operators"))
+    with pytest.raises(UserError, match=r"arXiv:2401\.00001 is older than the 30 days"):
+        service.vote(1, 10, "neural-operators", "2401.00001", 5, 1)

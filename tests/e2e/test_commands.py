@@ -34,12 +34,14 @@ async def test_start_up_syncs_described_commands_with_permissions(
         "server-profile",
         "paper",
         "digest",
+        "feedback",
     }
     # Discord applies permissions and DM availability per top-level command, as synced.
     manage = str(MANAGE_CHANNELS)
-    for name in ("subscribe", "unsubscribe", "server-profile"):
+    for name in ("subscribe", "unsubscribe", "server-profile", "feedback"):
         assert commands[name]["default_member_permissions"] == manage, name
-    for name in ("subscribe", "unsubscribe", "subscriptions", "server-profile", "digest"):
+    for name in ("subscribe", "unsubscribe", "subscriptions", "server-profile", "digest",
+                 "feedback"):
         assert commands[name]["dm_permission"] is False and commands[name]["contexts"] == [0], name
     for name in ("paper", "profile", "profiles", "digest", "subscriptions"):
         assert commands[name]["default_member_permissions"] is None, name

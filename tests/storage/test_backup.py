@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage import (
+    SCHEMA_VERSION,
     NoGoodBackupError,
     StateInUseError,
     StateLockedError,
@@ -72,7 +73,7 @@ def test_check_state_reports_what_the_file_holds(path: Path) -> None:
         store.record_delivery(10, "ml", NOW.date(), [paper(1).arxiv_id], [5], NOW)
         store.record_delivery(10, "rl", NOW.date(), [], [6], NOW)
     assert check_state(path) == StateReport(
-        path=path, schema_version=1, size_bytes=path.stat().st_size, subscriptions=2,
+        path=path, schema_version=SCHEMA_VERSION, size_bytes=path.stat().st_size, subscriptions=2,
         enabled_subscriptions=1, custom_profiles=0, papers=2, full_papers=2, deliveries=2,
         feeds=0, backups=tuple(list_backups(path)),
     )
@@ -83,7 +84,7 @@ def test_check_state_summarises_for_people(path: Path) -> None:
     report = check_state(path)
     assert report.ok
     assert report.summary().splitlines()[:2] == [
-        f"{path}: OK, schema version 1, {path.stat().st_size / 1e6:.1f} MB",
+        f"{path}: OK, schema version {SCHEMA_VERSION}, {path.stat().st_size / 1e6:.1f} MB",
         "  subscriptions: 0 (0 enabled)",
     ]
     path.write_text("{")

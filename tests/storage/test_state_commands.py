@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from storage import Store, list_backups
+from storage import SCHEMA_VERSION, Store, list_backups
 from tests.storage.conftest import NOW, sub
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def test_check_then_restore_a_corrupt_file(path: Path, cli: Cli) -> None:
         pass  # today's backup now holds the subscription
     good = cli("state", "check", "--state", str(path))
     assert good.returncode == 0, good.stderr
-    assert good.stdout.startswith(f"{path}: OK, schema version 1")
+    assert good.stdout.startswith(f"{path}: OK, schema version {SCHEMA_VERSION}")
     assert "subscriptions: 1 (1 enabled)" in good.stdout
 
     path.write_text('{"meta": ')
@@ -92,7 +92,7 @@ def test_run_on_a_corrupt_file_stops_and_says_how_to_recover(path: Path, cli: Cl
     result = cli("run", DISCORD_TOKEN="not-a-token", ARXIV_DIGEST_STATE=str(path))
     assert result.returncode == 1
     first = result.stderr.splitlines()[0]
-    assert first.startswith(f"arxiv-digest: {path}: has schema version 99, newer than the 1")
+    assert first.startswith(f"arxiv-digest: {path}: has schema version 99, newer than the {SCHEMA_VERSION}")
     assert "arxiv-digest state check" in first and "arxiv-digest state restore" in first
     assert path.read_text() == '{"meta": {"schema": {"version": 99}}}'
 

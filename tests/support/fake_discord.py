@@ -197,7 +197,7 @@ def message_payload(
         "author": user_payload(BOT_ID, "digest-bot", bot=True),
         "content": body.get("content") or "",
         "embeds": [embed_payload(e) for e in body.get("embeds") or []],
-        "components": body.get("components") or [],
+        "components": components_payload(body.get("components") or []),
         "attachments": [],
         "allowed_mentions": body.get("allowed_mentions"),
         "flags": flags,
@@ -210,6 +210,23 @@ def message_payload(
         "pinned": False,
         **({"webhook_id": str(webhook_id), "application_id": str(webhook_id)} if webhook_id else {}),
     }
+
+
+def components_payload(components: list[Json]) -> list[Json]:
+    """Components as Discord answers with them: each numbered (1, 2, ... depth first, as
+    Discord numbers those the bot left unnumbered), a unicode emoji without an id."""
+    number = iter(range(1, 1000))
+
+    def answered(component: Json) -> Json:
+        out = {k: v for k, v in component.items() if v is not None}
+        out.setdefault("id", next(number))
+        if "emoji" in out:
+            out["emoji"] = {k: v for k, v in out["emoji"].items() if v is not None}
+        if "components" in out:
+            out["components"] = [answered(c) for c in out["components"]]
+        return out
+
+    return [answered(c) for c in components]
 
 
 def public(message: Json) -> Json:
@@ -912,6 +929,7 @@ class FakeDiscord:
             if key in body:
                 message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
         message["embeds"] = [embed_payload(e) for e in message["embeds"]]
+        message["components"] = components_payload(message["components"])
 
     def _channel_error(self, channel_id: int) -> web.Response | None:
         status = self.channel_errors.get(channel_id)
@@ -1326,3 +1344,33 @@ class FakeDiscord:
             permissions=permissions,
             dm=dm,
         )
+
+    async def click(
+        self,
+        message: Json,
+        custom_id: str,
+        *,
+        guild_id: int | None = None,
+        user_id: int = USER_ID,
+        permissions: int = MODERATOR_PERMISSIONS,
+    ) -> str:
+        """Push a click (a component interaction, type 3) on one button of a posted message, as a
+        member of `guild_id` (by default the guild the message's channel belongs to). Only a
+        button the message really carries can be clicked."""
+        buttons = [c for row in message.get("components") or [] for c in row.get("components", [])]
+        assert any(b.get("custom_id") == custom_id for b in buttons), f"no button {custom_id!r}"
+        channel_id = int(message["channel_id"])
+        home = next((g for g, channels in self.guilds.items() if channel_id in channels), None)
+        payload = self.interaction_payload(
+            {"custom_id": custom_id, "component_type": 2},
+            kind=3,
+            guild_id=guild_id or home,
+            channel_id=channel_id,
+            user_id=user_id,
+            permissions=permissions,
+        )
+        payload["message"] = public(message)
+        self.interactions[payload["id"]] = payload
+        self.pushed_at[payload["id"]] = time.perf_counter()
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return str(payload["id"])
