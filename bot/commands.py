@@ -14,12 +14,15 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+import aiohttp
 import discord
 from discord import app_commands
 
-from bot.service import DigestService
+from bot.library import MAX_IDS_SHOWN
+from bot.service import DigestService, Upload
 from bot.votes import paper_view
 from digest.catalog import match_profiles
+from digest.custom import LibraryProfile
 from digest.embeds import (
     MAX_CONTENT,
     Embed,
@@ -241,13 +244,25 @@ class ServerProfileCommands(app_commands.Group, name="server-profile",
     @app_commands.command(name="create")
     @app_commands.describe(
         name="A name for the new profile",
-        keywords_or_ids="Comma-separated keywords, or arXiv ids of papers to learn from")
+        keywords_or_ids="Comma-separated keywords, or arXiv ids of papers to learn from",
+        file="A BibTeX, Zotero CSV, id list or .jsonl file of papers to learn from")
     async def create(self, interaction: discord.Interaction, name: str,
-                     keywords_or_ids: str) -> None:
-        """Create a server profile from keywords or arXiv ids"""
+                     keywords_or_ids: str | None = None,
+                     file: discord.Attachment | None = None) -> None:
+        """Create a server profile from keywords, arXiv ids or an attached library file"""
         guild_id, _ = _manager(interaction)
+        if keywords_or_ids is not None and file is not None:
+            raise UserError("Give keywords_or_ids or a file to learn the profile from, not both.")
+        if keywords_or_ids is None and file is None:
+            raise UserError("Give keywords_or_ids, or attach a file of papers to learn the profile "
+                            "from (BibTeX, Zotero CSV, arXiv ids or .jsonl).")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        made = await _service(interaction).create_profile(guild_id, name, keywords_or_ids)
+        service = _service(interaction)
+        if file is not None:
+            learned = await service.create_profile_from_file(guild_id, name, _upload(file))
+            await reply(interaction, _learned_from_file(learned, file.filename))
+            return
+        made = await service.create_profile(guild_id, name, keywords_or_ids or "")
         await reply(interaction, f"Created `{made.slug}` with {len(made.terms)} terms: "
                                  f"{', '.join(t.text for t in made.top_terms(8))}.")
 
@@ -258,6 +273,35 @@ class ServerProfileCommands(app_commands.Group, name="server-profile",
         guild_id, _ = _manager(interaction)
         _service(interaction).delete_profile(guild_id, slug)
         await reply(interaction, f"Deleted `{slug}` and this server's subscriptions to it.")
+
+
+def _upload(file: discord.Attachment) -> Upload:
+    """An attachment as the service reads it; a failed download is the member's to retry."""
+
+    async def read() -> bytes:
+        try:
+            return await file.read()
+        except (discord.HTTPException, aiohttp.ClientError) as exc:
+            log.warning("downloading attachment %s failed: %r", file.id, exc)
+            raise UserError(f"{file.filename}: Discord did not hand the file over; attach it "
+                            "again in a minute.") from None
+
+    return Upload(file.filename, file.size, read)
+
+
+def _learned_from_file(learned: LibraryProfile, filename: str) -> str:
+    """The reply to a profile made from a file: how many papers, what was skipped and why."""
+    made, ids = learned.profile, learned.unknown_ids
+    why = [f"{learned.skipped} with neither an abstract nor an arXiv id"] if learned.skipped else []
+    if ids:
+        more = f" and {len(ids) - MAX_IDS_SHOWN} more" if len(ids) > MAX_IDS_SHOWN else ""
+        why.append(f"{len(ids)} whose arXiv id arXiv has no abstract for "
+                   f"({', '.join(ids[:MAX_IDS_SHOWN])}{more})")
+    entries = "entry" if learned.unused == 1 else "entries"
+    skipped = f" Skipped {learned.unused} {entries}: {'; '.join(why)}." if why else " Skipped none."
+    return (f"Created `{made.slug}` from {made.size} paper{'s' if made.size != 1 else ''} of "
+            f"{filename}, with {len(made.terms)} terms: "
+            f"{', '.join(t.text for t in made.top_terms(8))}.{skipped}")
 
 
 # -- papers and digests -----------------------------------------------------------------------

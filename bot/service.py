@@ -9,20 +9,35 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.arxiv_client import ArxivUnavailableError
+from bot.library import LOOKUP_BATCH
 from bot.sources import shipped_background, shipped_categories
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.catalog import find_profile
 from digest.categories import DEFAULT_CATEGORIES
-from digest.custom import profile_from_keywords, profile_from_papers
+from digest.custom import (
+    LibraryProfile,
+    profile_from_keywords,
+    profile_from_library,
+    profile_from_papers,
+)
 from digest.errors import UserError
 from digest.feed import FeedError, parse_api, select_papers
 from digest.feedback import Steering, VotedPaper, apply_vote, feedback_from
-from digest.models import DEFAULT_TIMEZONE, Digest, Paper, Profile, ScoredPaper, Subscription
+from digest.library import decode_library, ids_to_look_up, merge_by_id, parse_library
+from digest.models import (
+    DEFAULT_TIMEZONE,
+    CorpusPaper,
+    Digest,
+    Paper,
+    Profile,
+    ScoredPaper,
+    Subscription,
+)
 from digest.naming import slug_of
 from digest.rank import DayScores, RankIndex, build_index, score_day, score_paper
 from digest.schedule import next_post_at
@@ -45,6 +60,8 @@ MAX_SLUG = 40  # characters of a server profile's slug
 MAX_PROFILE_NAME = 60  # characters: a name is shown in headers and notes, which Discord caps
 MAX_KEYWORDS = 40
 MAX_PAPER_IDS = 50
+MAX_LIBRARY_BYTES = 1024 * 1024  # an attached library file
+MAX_LIBRARY_LOOKUPS = 200  # a library's entries that need their abstracts from arXiv
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 10
 MAX_SUBSCRIPTIONS_PER_SERVER = 250
 
@@ -53,6 +70,16 @@ class PaperSource(Protocol):
     """Fetches API answers for arXiv ids (the arXiv client, or a fake in tests)."""
 
     async def fetch_papers(self, ids: Sequence[str]) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file someone attached: its name, its size as announced, and how to fetch its bytes
+    (a `UserError` if they cannot be had)."""
+
+    filename: str
+    size: int
+    read: Callable[[], Awaitable[bytes]]
 
 
 class DigestService:
@@ -95,18 +122,7 @@ class DigestService:
 
     async def create_profile(self, guild_id: int, name: str, spec: str) -> Profile:
         """A guild-custom profile from comma-separated keywords or arXiv ids."""
-        slug = slug_of(name)[:MAX_SLUG]
-        if not slug:
-            raise UserError("Give the profile a name with letters or digits in it.")
-        if len(name.strip()) > MAX_PROFILE_NAME:
-            raise UserError(f"Keep the profile's name to {MAX_PROFILE_NAME} characters.")
-        if any(p.slug == slug for p in self.learned):
-            raise UserError(f"'{slug}' is a built-in profile; choose another name.")
-        if any(p.slug == slug for p in self.store.custom_profiles(guild_id)):
-            raise UserError(f"This server already has a profile '{slug}'; delete it with "
-                            f"/server-profile delete {slug} first, or choose another name.")
-        if len(self.store.custom_profiles(guild_id)) >= MAX_CUSTOM_PROFILES:
-            raise UserError(f"This server already has {MAX_CUSTOM_PROFILES} custom profiles.")
+        slug = self._new_slug(guild_id, name)
         items = [s.strip() for s in spec.split(",") if s.strip()]
         if not items:
             raise UserError("Give at least one keyword or arXiv id, separated by commas.")
@@ -120,6 +136,46 @@ class DigestService:
             profile = profile_from_papers(slug, name, papers, guild_id)
         else:
             profile = profile_from_keywords(slug, name, items, guild_id)
+        return self._save_new(guild_id, name, profile)
+
+    async def create_profile_from_file(self, guild_id: int, name: str, upload: Upload) -> LibraryProfile:
+        """A guild-custom profile from a library file (BibTeX, Zotero CSV, arXiv ids, a listing):
+        abstracts its entries lack are looked up on arXiv; parsing and learning run in threads."""
+        slug = self._new_slug(guild_id, name)
+        data = await _download(upload)
+        entries, wanted = await asyncio.to_thread(_read_library, data, upload.filename)
+        if len(wanted) > MAX_LIBRARY_LOOKUPS:
+            raise UserError(f"{upload.filename}: {len(wanted)} entries have an arXiv id but no "
+                            f"abstract; the bot looks up at most {MAX_LIBRARY_LOOKUPS} on arXiv. "
+                            "Export the abstracts too, or split the file.")
+        found = {p.arxiv_id: p for p in await self._fetch_papers(wanted)} if wanted else {}
+        made = await asyncio.to_thread(profile_from_library, slug, name, upload.filename, entries,
+                                       found, guild_id)
+        self._save_new(guild_id, name, made.profile)
+        return made
+
+    def _new_slug(self, guild_id: int, name: str) -> str:
+        """The slug a new profile of this name would take in the server; a UserError if the name
+        or the server's room for profiles rules it out."""
+        slug = slug_of(name)[:MAX_SLUG]
+        if not slug:
+            raise UserError("Give the profile a name with letters or digits in it.")
+        if len(name.strip()) > MAX_PROFILE_NAME:
+            raise UserError(f"Keep the profile's name to {MAX_PROFILE_NAME} characters.")
+        if any(p.slug == slug for p in self.learned):
+            raise UserError(f"'{slug}' is a built-in profile; choose another name.")
+        custom = self.store.custom_profiles(guild_id)
+        if any(p.slug == slug for p in custom):
+            raise UserError(f"This server already has a profile '{slug}'; delete it with "
+                            f"/server-profile delete {slug} first, or choose another name.")
+        if len(custom) >= MAX_CUSTOM_PROFILES:
+            raise UserError(f"This server already has {MAX_CUSTOM_PROFILES} custom profiles.")
+        return slug
+
+    def _save_new(self, guild_id: int, name: str, profile: Profile) -> Profile:
+        """Keep a new profile, checking its name again: another one may have taken it while
+        this one's papers were being fetched."""
+        self._new_slug(guild_id, name)
         self.store.save_profile(profile)
         self.store.flush()
         return profile
@@ -183,17 +239,7 @@ class DigestService:
 
     async def lookup_many(self, ids: Sequence[str]) -> list[Paper]:
         """Papers from the arXiv API, remembered for later; unknown ids are a UserError."""
-        try:
-            body = await self.api.fetch_papers(list(ids))
-            papers = await asyncio.to_thread(parse_api, body)
-        except ArxivUnavailableError:
-            raise UserError("The arXiv API is not answering right now; try again in a few minutes.") from None
-        except BadArxivIdError as exc:
-            raise UserError(f"arXiv rejected the id: {exc}") from None
-        except FeedError:
-            log.warning("the arXiv API answered %s with something unreadable", ",".join(ids))
-            raise UserError("The arXiv API answered with something that is not a list of papers; "
-                            "try again in a few minutes.") from None
+        papers = await self._fetch_papers(ids)
         found = {p.arxiv_id for p in papers}
         missing = [i for i in ids if i not in found]
         if missing:
@@ -210,6 +256,26 @@ class DigestService:
                                            announced=record.announced if record else now.date())
         self.store.mark_keep(held)
         self.store.flush()
+        return papers
+
+    async def _fetch_papers(self, ids: Sequence[str]) -> list[Paper]:
+        """The papers arXiv's API knows among the ids, asked for `LOOKUP_BATCH` at a time (and
+        parsed in a thread); an outage or an unreadable answer is a UserError."""
+        papers: list[Paper] = []
+        for start in range(0, len(ids), LOOKUP_BATCH):
+            batch = list(ids[start : start + LOOKUP_BATCH])
+            try:
+                body = await self.api.fetch_papers(batch)
+                papers += await asyncio.to_thread(parse_api, body)
+            except ArxivUnavailableError:
+                raise UserError("The arXiv API is not answering right now; try again in a few "
+                                "minutes.") from None
+            except BadArxivIdError as exc:
+                raise UserError(f"arXiv rejected the id: {exc}") from None
+            except FeedError:
+                log.warning("the arXiv API answered %s with something unreadable", ",".join(batch))
+                raise UserError("The arXiv API answered with something that is not a list of "
+                                "papers; try again in a few minutes.") from None
         return papers
 
     def channel_scores(self, paper: Paper, guild_id: int | None, channel_id: int | None) -> list[ScoredPaper]:
@@ -375,6 +441,26 @@ class _Recent:
             left_out = self.day.ids - {p.arxiv_id for p in allowed.papers}
             found = self.views[key] = _View(left_out, allowed.announced)
         return found
+
+
+async def _download(upload: Upload) -> bytes:
+    """An attached library file's bytes, refused over `MAX_LIBRARY_BYTES` before it is fetched."""
+    _check_size(upload.filename, upload.size)
+    data = await upload.read()
+    _check_size(upload.filename, len(data))  # in case it was announced smaller than it is
+    return data
+
+
+def _check_size(filename: str, size: int) -> None:
+    if size > MAX_LIBRARY_BYTES:
+        raise UserError(f"{filename} is {size:,} bytes; the bot reads library files of at most "
+                        f"{MAX_LIBRARY_BYTES:,} bytes (1 MB). Attach a smaller file, or split it.")
+
+
+def _read_library(data: bytes, source: str) -> tuple[list[CorpusPaper], list[str]]:
+    """A library file's entries, merged by arXiv id, and the ids whose abstracts are missing."""
+    entries = merge_by_id(parse_library(decode_library(data, source), source).entries)
+    return entries, ids_to_look_up(entries)
 
 
 def _ids_or_none(items: Sequence[str]) -> list[str] | None:

@@ -1,18 +1,22 @@
-"""Guild-custom profiles: from a list of keywords, or from the terms a few chosen papers share."""
+"""Guild-custom profiles: from a list of keywords, or from the terms chosen papers share (a few
+given by id, or a library file's)."""
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
+from digest.corpus import dedupe_papers
 from digest.errors import UserError
-from digest.models import Exemplar, Paper, Profile, Term
-from digest.rank import ABSTRACT_WEIGHT, TITLE_WEIGHT, features, score_paper
+from digest.library import complete_entries
+from digest.models import CorpusPaper, Exemplar, Paper, Profile, Term
+from digest.rank import ABSTRACT_WEIGHT, TITLE_WEIGHT, features, raw_scores
 from digest.text import ngrams, surface_forms
 
 MAX_TERMS = 40
+MAX_EXEMPLARS = 50  # papers listed with a profile (a library's others count in its size only)
 PHRASE_BONUS = 1.5
 
 
@@ -43,17 +47,17 @@ def profile_from_keywords(slug: str, name: str, keywords: Iterable[str], guild_i
     return Profile(slug, name.strip(), tuple(terms.values()), (), 0, TITLE_WEIGHT + ABSTRACT_WEIGHT, guild_id)
 
 
-def profile_from_papers(slug: str, name: str, papers: Sequence[Paper], guild_id: int) -> Profile:
+def profile_from_papers(slug: str, name: str, papers: Sequence[Paper | CorpusPaper],
+                        guild_id: int) -> Profile:
     """A profile from the terms the papers share, calibrated so their median scores 1.0."""
     if not papers:
         raise CustomProfileError("Give at least one paper.")
+    feats = [features(paper.title, paper.abstract) for paper in papers]
     df: Counter[str] = Counter()
     shown: dict[str, str] = {}
-    for paper in papers:
-        feats = features(paper.title, paper.abstract)
-        keys = set(feats.keys)
-        df.update(keys)
-        df.update(set(feats.title))  # a title term counts twice
+    for paper, feat in zip(papers, feats, strict=True):
+        df.update(set(feat.keys))
+        df.update(set(feat.title))  # a title term counts twice
         for key, form in surface_forms(f"{paper.title}. {paper.abstract}"):
             shown.setdefault(key, form.lower())
     need = 2 if len(papers) > 1 else 1
@@ -63,7 +67,36 @@ def profile_from_papers(slug: str, name: str, papers: Sequence[Paper], guild_id:
         raise CustomProfileError("Those papers share no terms to match on.")
     top = ranked[0][1]
     terms = tuple(Term(k, shown.get(k, k), round(w / top, 6)) for k, w in ranked)
-    exemplars = tuple(Exemplar(p.title, p.arxiv_id) for p in papers)
+    exemplars = tuple(Exemplar(p.title, p.arxiv_id) for p in papers[:MAX_EXEMPLARS])
     profile = Profile(slug, name.strip(), terms, exemplars, len(papers), 1.0, guild_id)
-    raws = [score_paper(profile, p).score for p in papers]
+    raws = raw_scores([profile], feats)[:, 0].tolist()
     return replace(profile, scale=round(statistics.median(raws) or 1.0, 6))
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryProfile:
+    """A profile made from a library file, and the file's entries it could not use."""
+
+    profile: Profile
+    skipped: int  # entries with neither an abstract nor an arXiv id
+    unknown_ids: tuple[str, ...]  # entries whose arXiv id arXiv has no abstract for
+
+    @property
+    def unused(self) -> int:
+        return self.skipped + len(self.unknown_ids)
+
+
+def profile_from_library(slug: str, name: str, source: str, entries: Sequence[CorpusPaper],
+                         records: Mapping[str, CorpusPaper | Paper | None],
+                         guild_id: int) -> LibraryProfile:
+    """A profile from a library file's entries (merged by id), abstracts they lack taken from
+    arXiv's `records`, papers with the same title merged; what could not be used is counted."""
+    completion = complete_entries(entries, records)
+    papers = dedupe_papers(completion.papers)
+    if not papers:
+        looked = (f", and arXiv has none for its {len(completion.unknown_ids)} arXiv ids"
+                  if completion.unknown_ids else " or an arXiv id to look one up by")
+        raise CustomProfileError(f"{source}: none of its {len(entries)} papers has an abstract"
+                                 f"{looked}; export the abstracts with the entries.")
+    profile = profile_from_papers(slug, name, papers, guild_id)
+    return LibraryProfile(profile, completion.skipped, completion.unknown_ids)

@@ -1,9 +1,10 @@
-"""What a channel's votes teach its digest: a bounded shift of each paper's score towards the
+"""What a channel's votes teach its digest: a bounded shift of each paper's place towards the
 papers the channel liked and away from those it marked not for it.
 
 The shift is the mean closeness (cosine of `digest.vectors`) of a paper to the liked papers minus
 that to the disliked ones, times `PULL`, damped while votes are few (a handful nudges, a few dozen
-steer) and clipped to `MAX_SHIFT`, so a score still reads on the profile's calibrated scale.
+steer) and clipped to `MAX_SHIFT`. It orders the papers that pass the channel's threshold; a
+paper's score stays the profile's calibrated score, so the threshold means what it did.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def describe_shift(found: Shift) -> str:
         parts.append(f"like {found.disliked} paper{'s' if found.disliked != 1 else ''} "
                      "this channel marked not for it")
     why = "; ".join(parts) or "this channel's votes"
-    return f"{found.value:+.2f} from votes: {why}"
+    way = "up" if found.value > 0 else "down"
+    return f"ranked {way} by votes ({found.value:+.2f}): {why}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,6 @@ class Steering:
 
     feedback: Feedback
     vectors: DayVectors
-    reach: float = MAX_SHIFT
 
     def __call__(self, day: object, position: int) -> Shift:
         return shift(self.feedback, self.vectors.vector(position).as_map())

@@ -6,6 +6,7 @@ Entries may lack an abstract or an arXiv id; `complete_entries` fills abstracts 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -16,7 +17,7 @@ from digest.arxiv_id import BadArxivIdError, find_arxiv_id, parse_arxiv_id
 from digest.bibtex import BibEntry, BibtexError, bib_authors, bib_text, parse_bibtex
 from digest.corpus import CorpusFormatError, is_corpus_page, parse_corpus_text
 from digest.feed import MalformedBackgroundError, parse_background_jsonl
-from digest.models import CorpusPaper
+from digest.models import CorpusPaper, Paper
 from digest.text import normalise_whitespace
 
 LIBRARY_SUFFIXES = (".txt", ".bib", ".csv", ".md", ".jsonl")
@@ -65,6 +66,18 @@ class Completion:
     papers: tuple[CorpusPaper, ...]
     unknown_ids: tuple[str, ...]
     skipped: int
+
+
+def decode_library(data: bytes, source: str) -> str:
+    """A library file's bytes as text (UTF-8, a byte-order mark dropped); CorpusFormatError names
+    the file and the line of the first byte that is not UTF-8."""
+    body = data.removeprefix(codecs.BOM_UTF8)  # Zotero writes one
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start + len(data) - len(body)
+        raise CorpusFormatError(source, data.count(b"\n", 0, start) + 1,
+                                f"not UTF-8 text (byte {start}); save the file as UTF-8") from None
 
 
 def parse_library(text: str, source: str) -> LibraryFile:
@@ -245,7 +258,7 @@ def ids_to_look_up(entries: Iterable[CorpusPaper]) -> list[str]:
 
 
 def complete_entries(entries: Sequence[CorpusPaper],
-                     records: Mapping[str, CorpusPaper | None]) -> Completion:
+                     records: Mapping[str, CorpusPaper | Paper | None]) -> Completion:
     """The entries with abstracts: their own, else arXiv's record (its title, abstract, authors)
     by id; `records` maps an id to arXiv's record, or None where arXiv does not know it."""
     papers, unknown, skipped = [], [], 0

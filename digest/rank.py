@@ -248,10 +248,7 @@ def raw_scores(profiles: Sequence[Profile], feats: Sequence[Features]) -> NDArra
 
 
 class Adjuster(Protocol):
-    """A per-subscription shift of scores (a channel's votes): `reach` bounds it either way."""
-
-    @property
-    def reach(self) -> float: ...
+    """A per-subscription shift of the order of a digest (a channel's votes)."""
 
     def __call__(self, day: DayScores, position: int) -> Shift: ...
 
@@ -290,9 +287,10 @@ class DayScores:
                exclude_ids: frozenset[str] = frozenset(),
                announced: dt.date | None = None, adjust: Adjuster | None = None) -> Digest:
         """The profile's digest of the day: eligible papers not already sent, at or above the
-        threshold, best first, at most `options.max_papers`; `adjust` shifts each score first."""
+        threshold, best first, at most `options.max_papers`. `adjust` reorders the papers at or
+        above the threshold by their score plus its shift; each entry keeps its own score."""
         positions, scores = self.ranked(profile)
-        shifts: dict[int, tuple[float, Shift]] = {}
+        shifts: dict[int, Shift] = {}
         if adjust is not None:
             positions, scores, shifts = self._shifted(positions, scores, options, adjust)
         chosen: list[ScoredPaper] = []
@@ -301,27 +299,21 @@ class DayScores:
                 break
             paper = self.papers[position]
             if options.admits(paper) and paper.arxiv_id not in exclude_ids:
-                if position in shifts:  # explained once at its own score, however shifted
-                    base, moved = shifts[position]
-                    chosen.append(replace(self._explain(profile, position, base), score=score,
-                                          shift=moved))
-                else:
-                    chosen.append(self._explain(profile, position, score))
+                entry = self._explain(profile, position, score)
+                moved = shifts.get(position)
+                chosen.append(entry if moved is None else replace(entry, shift=moved))
         considered = len(self.papers) - len(exclude_ids & self.ids)
         return Digest(profile, tuple(chosen), announced, considered, options)
 
     def _shifted(self, positions: Indices, scores: Vector, options: DigestOptions,
-                 adjust: Adjuster) -> tuple[Indices, Vector, dict[int, tuple[float, Shift]]]:
-        """The papers that a shift could bring to the threshold, re-ranked by shifted score
-        (with each one's own score and shift)."""
-        reachable = scores >= options.min_score - adjust.reach
-        positions, scores = positions[reachable], scores[reachable]
+                 adjust: Adjuster) -> tuple[Indices, Vector, dict[int, Shift]]:
+        """The papers at or above the threshold, in the order of score plus shift."""
+        above = scores >= options.min_score
+        positions, scores = positions[above], scores[above]
         found = [adjust(self, p) for p in positions.tolist()]
-        moved = np.round(scores + np.array([f.value for f in found], dtype=np.float64), 4)
-        order = np.lexsort((self.tie_order[positions], -moved))
-        shifts = dict(zip(positions.tolist(), zip(scores.tolist(), found, strict=True), strict=True))
-        return positions[order], moved[order], shifts
-
+        moved = scores + np.array([f.value for f in found], dtype=np.float64)
+        order = np.lexsort((self.tie_order[positions], -np.round(moved, 4)))
+        return positions[order], scores[order], dict(zip(positions.tolist(), found, strict=True))
 
     def _explain(self, profile: Profile, position: int, score: float) -> ScoredPaper:
         """A digest entry, explained once per profile and paper however many digests hold it."""

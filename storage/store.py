@@ -40,6 +40,7 @@ class Store:
         self.full_days = full_days
         self._file = file
         self._announced: dict[tuple[dt.date, dt.date | None], list[Paper]] = {}
+        self._delivery_days: dict[int, set[dt.date]] | None = None  # built when first asked
         self._generation = 0
         self._journal = Journal(journal_path(file.path))
         self._saved_size = _size(file.path)
@@ -164,6 +165,8 @@ class Store:
 
     def completed(self, channel_id: int, profile_slug: str, digest_date: dt.date) -> bool:
         """Whether the channel's digest of a profile for a local date was recorded as all posted."""
+        if digest_date not in self._days_of(channel_id):
+            return False
         return deliveries.completed(self._table(DELIVERIES), channel_id, profile_slug, digest_date)
 
     # Custom profiles
@@ -238,6 +241,7 @@ class Store:
                                           full_days=self.full_days)
         days = deliveries.prune(self._table(DELIVERIES),
                                 before=today - dt.timedelta(days=self.retention_days - 1))
+        self._delivery_days = None
         log.info("pruned %d papers, compacted %d, dropped %d delivery days",
                  removed, compacted, days)
         return Pruned(removed, compacted, days)
@@ -268,6 +272,8 @@ class Store:
         deliveries.record(self._table(DELIVERIES), channel_id, profile_slug, digest_date, ids,
                           messages, int(now.timestamp()), complete=complete,
                           covered_until=covered_until)
+        if self._delivery_days is not None:
+            self._delivery_days.setdefault(channel_id, set()).add(digest_date)
         papers.mark_keep(self._table(PAPERS), ids)
 
     def delivered_ids(self, channel_id: int, profile_slug: str | None = None, *,
@@ -275,18 +281,20 @@ class Store:
         """arXiv ids posted to a channel (for one profile, or any) on digest dates within
         retention of `today` (the caller's UTC date)."""
         found = deliveries.entries(self._table(DELIVERIES), channel_id, profile_slug,
-                                   self._window(today))
+                                   self._window(today, channel_id))
         return {i for records in found.values() for entry in records for i in layout.day_ids(entry)}
 
     def delivery(self, channel_id: int, profile_slug: str, digest_date: dt.date) -> Delivery | None:
         """What was posted to a channel for a profile and digest date, if anything."""
+        if digest_date not in self._days_of(channel_id):
+            return None
         return deliveries.delivery(self._table(DELIVERIES), channel_id, profile_slug, digest_date)
 
     def covered_until(self, channel_id: int, profile_slug: str, *,
                       today: dt.date) -> dt.date | None:
         """The newest announcement date that a complete digest of this channel and profile, on a
         digest date within retention of `today`, drew from."""
-        for day in self._window(today):
+        for day in self._window(today, channel_id):
             found = self.delivery(channel_id, profile_slug, day)
             if found is not None and found.complete and found.covered_until is not None:
                 return found.covered_until
@@ -345,13 +353,27 @@ class Store:
     def _table(self, name: str) -> KeyedTable:
         return self._file.table(name)
 
-    def _window(self, today: dt.date) -> list[dt.date]:
+    def _window(self, today: dt.date, channel_id: int) -> list[dt.date]:
         # Digest dates that can be on record, newest first: local dates run up to a day ahead of
         # the UTC date, of `today` or of the newest instant the store has recorded (a clock that
-        # ran ahead and came back leaves digests dated ahead), and back over retention.
+        # ran ahead and came back leaves digests dated ahead), and back over retention; of those,
+        # the dates the channel has records for.
         top = max(today, utc_date(self._file.now)) + dt.timedelta(days=1)
         bottom = today - dt.timedelta(days=self.retention_days)
-        return [top - dt.timedelta(days=n) for n in range((top - bottom).days + 1)]
+        held = self._days_of(channel_id)
+        return sorted((d for d in held if bottom <= d <= top), reverse=True)
+
+    def _days_of(self, channel_id: int) -> set[dt.date]:
+        """The digest dates a channel has delivery records for. The index is built from the
+        table's keys once (and again after pruning), so that asking about the dates of a
+        channel's window costs a lookup per record it has, not one per date."""
+        if self._delivery_days is None:
+            index: dict[int, set[dt.date]] = {}
+            for key in self._table(DELIVERIES).keys():
+                channel, day = layout.split_delivery_id(key)
+                index.setdefault(channel, set()).add(day)
+            self._delivery_days = index
+        return self._delivery_days.get(channel_id, set())
 
     def _edit(self, key: SubscriptionKey, **fields: Any) -> bool:
         return subscriptions.edit(self._table(SUBSCRIPTIONS), key, fields)

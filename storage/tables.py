@@ -100,6 +100,10 @@ class KeyedTable(Table):
         self.drop([key for key in docs if self.by_key(key) is not None])
         self.insert_multiple(Document(doc, doc_id=cast(int, key)) for key, doc in docs.items())
 
+    def keys(self) -> list[str]:
+        """Every document's key, without reading the documents."""
+        return [str(k) for k in self._read_table()]
+
     def keyed(self) -> Iterator[tuple[str, Doc]]:
         """Every (key, document) pair, in insertion order."""
         for doc in self:

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.arxiv_client import ArxivUnavailableError
-from bot.service import DigestService, SubscribeRequest
+from bot.service import (
+    MAX_LIBRARY_BYTES,
+    MAX_LIBRARY_LOOKUPS,
+    DigestService,
+    SubscribeRequest,
+    Upload,
+)
 from digest.errors import UserError
 from digest.models import Paper, Profile, Term
 from storage import Store
@@ -313,7 +319,8 @@ def test_votes_steer_the_next_digest_of_that_channel_only(
     assert after != before
     shifted = {e.paper.arxiv_id: e for e in after.entries if e.shift}
     assert shifted and all(abs(e.shift.value) <= 0.5 for e in shifted.values() if e.shift)
-    assert shifted[liked].score > before.entries[9].score  # liked: its own neighbour, raised
+    assert shifted[liked].score == before.entries[9].score  # scores stay the profile's
+    assert shifted[liked].shift is not None and shifted[liked].shift.liked >= 1
     ranks_before = [e.paper.arxiv_id for e in before.entries]
     ranks_after = [e.paper.arxiv_id for e in after.entries]
     assert top not in ranks_after[:1] and liked in ranks_after
@@ -327,3 +334,112 @@ def test_a_vote_on_a_paper_past_retention_is_refused_clearly(service: DigestServ
     service.subscribe(SubscribeRequest(1, 10, 99, "neural-operators"))
     with pytest.raises(UserError, match=r"arXiv:2401\.00001 is older than the 30 days"):
         service.vote(1, 10, "neural-operators", "2401.00001", 5, 1)
+
+
+# -- server profiles from library files ----------------------------------------------------------
+
+BIB = """@article{known, title = {Graph networks for physics}, eprint = {2101.00001},
+  abstract = {Graph neural networks learn to simulate physics with message passing on meshes.}}
+@article{other, title = {Message passing on molecules},
+  abstract = {We apply graph neural networks with message passing to molecular property prediction.}}
+@article{unknown, title = {Only an id arXiv does not know}, eprint = {2404.99999}}
+@article{lookup, title = {Only an id}, eprint = {1707.08567}}
+@article{nothing, title = {Neither an abstract nor an id}}
+"""
+
+
+def upload(text: str | bytes, filename: str = "library.bib", size: int | None = None) -> Upload:
+    """An attached file whose bytes are `text`, announced as `size` bytes (its own by default)."""
+    data = text.encode() if isinstance(text, str) else text
+
+    async def read() -> bytes:
+        return data
+
+    return Upload(filename, len(data) if size is None else size, read)
+
+
+def unread(filename: str, size: int) -> Upload:
+    """An attached file that must not be downloaded."""
+
+    async def read() -> bytes:
+        raise AssertionError(f"{filename} was downloaded")
+
+    return Upload(filename, size, read)
+
+
+async def test_a_profile_from_a_library_file_counts_what_it_skipped(
+    service: DigestService, api: Api
+) -> None:
+    made = await service.create_profile_from_file(1, "Graph physics", upload(BIB))
+    assert api.calls == [["2404.99999", "1707.08567"]]  # the entries with only an id, at once
+    assert (made.skipped, made.unknown_ids, made.unused) == (1, ("2404.99999",), 2)
+    profile = made.profile
+    assert (profile.slug, profile.size, profile.guild_id) == ("graph-physics", 3, 1)
+    assert [e.arxiv_id for e in profile.exemplars] == ["2101.00001", None, "1707.08567"]
+    assert profile.exemplars[2].title.startswith("Proceedings of Workshop AEW10")  # arXiv's title
+    assert {"graph neural network", "message passing"} <= {t.key for t in profile.terms}
+    assert service.store.custom_profiles(1) == [profile]
+    assert service.store.get_paper("1707.08567") is None  # a library's look-ups are not kept
+
+
+async def test_library_look_ups_go_in_batches_and_arxiv_outages_are_user_errors(
+    service: DigestService, api: Api, fixtures_dir: Path
+) -> None:
+    ids = [f"2401.{n:05d}" for n in range(1, 151)]
+    empty = (fixtures_dir / "api" / "api_2026_id_0808.05394_s0_m100.xml").read_bytes()
+    api.answers |= {",".join(ids[:100]): empty, ",".join(ids[100:]): empty}
+    with pytest.raises(UserError, match=r"^ids\.txt: none of its 150 papers has an abstract, "
+                                        r"and arXiv has none for its 150 arXiv ids"):
+        await service.create_profile_from_file(1, "Ids", upload("\n".join(ids), "ids.txt"))
+    assert [len(batch) for batch in api.calls] == [100, 50]
+    with pytest.raises(UserError, match="not answering right now"):
+        await service.create_profile_from_file(1, "Ids", upload("2402.00001\n", "ids.txt"))
+    too_many = "\n".join(f"2401.{n:05d}" for n in range(1, MAX_LIBRARY_LOOKUPS + 2))
+    with pytest.raises(UserError, match=rf"^many\.txt: {MAX_LIBRARY_LOOKUPS + 1} entries have an "
+                                        rf"arXiv id but no abstract; the bot looks up at most "
+                                        rf"{MAX_LIBRARY_LOOKUPS} on arXiv"):
+        await service.create_profile_from_file(1, "Many", upload(too_many, "many.txt"))
+    assert len(api.calls) == 3 and service.store.custom_profiles(1) == []
+
+
+async def test_a_library_file_is_refused_by_its_size_and_its_encoding(service: DigestService) -> None:
+    with pytest.raises(UserError, match=r"^big\.bib is 1,048,577 bytes; the bot reads library files "
+                                        r"of at most 1,048,576 bytes \(1 MB\)"):
+        await service.create_profile_from_file(1, "Big", unread("big.bib", MAX_LIBRARY_BYTES + 1))
+    with pytest.raises(UserError, match=r"^small\.bib is 1,048,577 bytes"):  # announced smaller
+        await service.create_profile_from_file(
+            1, "Big", upload(b"%" * (MAX_LIBRARY_BYTES + 1), "small.bib", size=10))
+    with pytest.raises(UserError, match=r"^latin\.csv:3: not UTF-8 text \(byte \d+\)"):
+        await service.create_profile_from_file(1, "Latin", upload(b"a\nb\n\xe9t\xe9\n", "latin.csv"))
+    with pytest.raises(UserError, match=r"^notes\.bib:1: not BibTeX entries"):
+        await service.create_profile_from_file(1, "Notes", upload("just some notes\n", "notes.bib"))
+    assert service.store.custom_profiles(1) == []
+
+
+async def test_keywords_ids_and_files_share_the_name_checks(
+    service: DigestService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.service as service_module
+
+    await service.create_profile(1, "Graph nets", "graph neural networks")
+    for name, message in [("graph nets", "already has a profile 'graph-nets'"),
+                          ("Neural Operators", "built-in profile"), ("!!", "letters or digits"),
+                          ("n" * 61, "to 60 characters")]:
+        with pytest.raises(UserError, match=message):  # refused before the file is downloaded
+            await service.create_profile_from_file(1, name, unread("library.bib", 100))
+        with pytest.raises(UserError, match=message):
+            await service.create_profile(1, name, "1605.08386")
+    monkeypatch.setattr(service_module, "MAX_CUSTOM_PROFILES", 1)
+    with pytest.raises(UserError, match="already has 1 custom profiles"):
+        await service.create_profile_from_file(1, "Another", unread("library.bib", 100))
+
+
+async def test_a_name_taken_while_a_file_was_read_is_not_saved_twice(service: DigestService) -> None:
+    async def read() -> bytes:  # meanwhile, another member makes a profile of the same name
+        await service.create_profile(1, "Graph physics", "graph neural networks")
+        return BIB.encode()
+
+    with pytest.raises(UserError, match="already has a profile 'graph-physics'"):
+        await service.create_profile_from_file(1, "Graph physics", Upload("library.bib", 100, read))
+    [kept] = service.store.custom_profiles(1)
+    assert kept.exemplars == ()  # the keyword profile, not the file's

@@ -109,26 +109,26 @@ def test_a_liked_paper_lifts_a_similar_one_past_a_better_scoring_one() -> None:
     first, _ = steered.entries
     assert first.paper.arxiv_id == "2501.00009" and first.shift is not None
     assert first.shift.value > 0 and first.shift.liked == 1
-    base = plain.entries[1].score
-    assert first.score == round(base + first.shift.value, 4)
-    assert first.hits == plain.entries[1].hits  # the profile's reasons are kept as they were
+    # the score and its reasons stay the profile's: calibration is untouched by votes
+    assert (first.score, first.hits) == (plain.entries[1].score, plain.entries[1].hits)
+    assert "ranked up by votes" in describe_shift(first.shift)
     assert "like 1 paper this channel liked" in describe_shift(first.shift)
-    assert "from votes" in scored_embed(first, 1)["fields"][1]["value"]
+    assert "ranked up by votes" in scored_embed(first, 1)["fields"][1]["value"]
     # the unsteered digest of the same day is unchanged afterwards
     assert day.digest(SPIKING, options) == plain
 
 
-def test_a_shift_can_lift_a_paper_over_the_threshold_and_drop_one_under_it() -> None:
+def test_votes_reorder_what_passes_the_threshold_and_never_move_the_threshold() -> None:
     spiky = paper("2501.00009", "Spiking networks again", "More spike trains in networks.")
     day = score_day(build_index([SPIKING]), [spiky])
     score = day.digest(SPIKING, DigestOptions(min_score=0.0)).entries[0].score
     vectors = DayVectors(day.papers, day.feats, RARITY)
-    raised = DigestOptions(min_score=score + 0.1)
-    assert not day.digest(SPIKING, raised).entries
     liked = Steering(Feedback(liked=(paper_vector(SPIKY, RARITY),)), vectors)
-    assert day.digest(SPIKING, raised, adjust=liked).entries
     disliked = Steering(Feedback(disliked=(paper_vector(SPIKY, RARITY),)), vectors)
-    assert not day.digest(SPIKING, DigestOptions(min_score=score - 0.01), adjust=disliked).entries
+    above, under = DigestOptions(min_score=score), DigestOptions(min_score=score + 0.01)
+    assert not day.digest(SPIKING, under, adjust=liked).entries
+    [kept] = day.digest(SPIKING, above, adjust=disliked).entries
+    assert kept.shift is not None and kept.shift.value < 0 and kept.score == score
 
 
 def test_digest_messages_carry_a_vote_button_pair_per_paper_with_its_rank() -> None:

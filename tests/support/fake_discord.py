@@ -1,13 +1,16 @@
 """A Discord stand-in on 127.0.0.1 that the real discord.py client logs in to, connects to and talks to.
 
-REST lives under /api/v10 and the gateway websocket under /gateway. Every REST request is recorded
-with its arrival time, so tests await what the bot sent instead of sleeping. Failures are scripted
-per test: 403/404 channels, a crash after N messages, 429s and any other status on any route.
+REST lives under /api/v10, the gateway websocket under /gateway, and files attached to slash
+commands under /ephemeral-attachments (the CDN) and /media/ephemeral-attachments (its proxy).
+Every REST request is recorded with its arrival time, so tests await what the bot sent instead of
+sleeping. Failures are scripted per test: 403/404 channels, a crash after N messages, 429s and any
+other status on any route.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import time
@@ -15,6 +18,7 @@ import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
+from urllib.parse import quote
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
@@ -41,6 +45,9 @@ HEARTBEAT_INTERVAL_MS = 41250
 HEARTBEAT_GRACE = 1.5  # a client may be this many intervals late before its session times out
 REPLAY_FRAMES = 5000  # dispatches a session keeps for RESUME
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+ATTACHMENT_OPTION = 11  # an option whose value is an attachment id, resolved in `data.resolved`
+CDN_PATH = "/ephemeral-attachments"  # where Discord's CDN keeps files attached to commands
+PROXY_PATH = "/media/ephemeral-attachments"  # the same files through its media proxy
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -273,6 +280,21 @@ def option(name: str, value: Any, kind: int | None = None) -> Json:
     return {"name": name, "type": kind, "value": value}
 
 
+def attachment_option(name: str, attachment: Json) -> Json:
+    """A slash-command option carrying an attachment (see `FakeDiscord.attach`): its id."""
+    return option(name, attachment["id"], ATTACHMENT_OPTION)
+
+
+def _attachment_ids(options: Sequence[Json]) -> list[str]:
+    """The attachment ids among options, subcommands' included."""
+    ids = []
+    for item in options:
+        if item.get("type") == ATTACHMENT_OPTION:
+            ids.append(str(item["value"]))
+        ids += _attachment_ids(item.get("options") or [])
+    return ids
+
+
 def _nest(options: list[Json], subcommand: str | None) -> list[Json]:
     """Wrap options in a subcommand ("sub") or in a group and its subcommand ("group sub")."""
     names = (subcommand or "").split()
@@ -411,6 +433,8 @@ class FakeDiscord:
         self.posted: list[Json] = []  # channel messages, in order, edits applied
         self.pushed_at: dict[str, float] = {}  # interaction id -> perf_counter() when pushed
         self.interactions: dict[str, Json] = {}
+        self.attachments: dict[str, tuple[Json, bytes]] = {}  # id -> (payload, content)
+        self.downloads: list[str] = []  # ids of the attachments fetched from the CDN, in order
         self.gateway_queries: list[dict[str, str]] = []
         self.identifies: list[Json] = []
         self.url = ""
@@ -435,6 +459,8 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application(client_max_size=ATTACHMENT_SIZE_LIMIT + 2**20)
         app.router.add_get("/gateway", self._gateway)
+        for prefix in (CDN_PATH, PROXY_PATH):
+            app.router.add_get(prefix + "/{app}/{attachment}/{filename}", self._cdn)
         routes: list[tuple[str, str, Handler, bool]] = [
             ("GET", "/users/@me", self._me, True),
             ("GET", "/oauth2/applications/@me", self._application, True),
@@ -988,6 +1014,50 @@ class FakeDiscord:
             return _error(404, 10008, "Unknown Message")
         return self._message_call(record, message, lambda: self.posted.remove(message))
 
+    # -- attachments ----------------------------------------------------------------------
+
+    def attach(
+        self, filename: str, content: bytes, *, content_type: str = "text/plain; charset=utf-8"
+    ) -> Json:
+        """A file as a member attaches it to a slash command: Discord keeps it on its CDN (here,
+        this fake) and returns its attachment object, with signed CDN and proxy URLs. As Discord
+        does, spaces in the name become underscores, and a file over the size limit is refused."""
+        if len(content) > ATTACHMENT_SIZE_LIMIT:
+            raise ValueError(f"Discord refuses attachments over {ATTACHMENT_SIZE_LIMIT} bytes")
+        attachment_id = str(next(self._ids))
+        name = filename.replace(" ", "_")
+        issued = int(time.time())
+        query = f"ex={issued + 86400:08x}&is={issued:08x}&hm={self._signature(attachment_id)}"
+        where = f"/{APP_ID}/{attachment_id}/{quote(name)}?{query}"
+        payload = {
+            "id": attachment_id,
+            "filename": name,
+            "size": len(content),
+            "url": f"{self.url}{CDN_PATH}{where}",
+            "proxy_url": f"{self.url}{PROXY_PATH}{where}",
+            "content_type": content_type,
+            "ephemeral": True,
+        }
+        self.attachments[attachment_id] = (payload, content)
+        return payload
+
+    def _signature(self, attachment_id: str) -> str:
+        return hashlib.sha256(f"fake-cdn:{attachment_id}".encode()).hexdigest()
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        """An attachment's bytes, for its exact signed URL; anything else is the CDN's 404."""
+        attachment_id = request.match_info["attachment"]
+        found = self.attachments.get(attachment_id)
+        if (
+            found is None
+            or request.match_info["filename"] != found[0]["filename"]
+            or request.query.get("hm") != self._signature(attachment_id)
+        ):
+            return web.Response(status=404, text="This content is no longer available.")
+        self.downloads.append(attachment_id)
+        payload, content = found
+        return web.Response(body=content, headers={"Content-Type": payload["content_type"]})
+
     # -- gateway --------------------------------------------------------------------------
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -1296,17 +1366,25 @@ class FakeDiscord:
         permissions: int = MODERATOR_PERMISSIONS,
         subcommand: str | None = None,
         dm: bool = False,
+        resolved: Json | None = None,
     ) -> str:
         """Push a slash command; `subcommand` is "sub" or "group sub". Returns the interaction id.
 
         Guild and channel default to the first configured ones; `dm=True` invokes it in a DM instead.
+        `resolved` is `data.resolved`; by default, as Discord does, the attachments that options
+        name (`attachment_option`) resolved to their objects.
         """
-        data = {
+        data: Json = {
             "id": self.command_id(name),
             "name": name,
             "type": 1,
             "options": _nest(list(options), subcommand),
         }
+        if resolved is None:
+            attached = {i: self.attachments[i][0] for i in _attachment_ids(options) if i in self.attachments}
+            resolved = {"attachments": attached} if attached else None
+        if resolved is not None:
+            data["resolved"] = resolved
         return await self.push_interaction(
             data, guild_id=guild_id, channel_id=channel_id, user_id=user_id, permissions=permissions, dm=dm
         )

@@ -1,0 +1,157 @@
+"""What a channel's votes buy: the judged day split in halves, votes on one half's digest, the
+other half ranked before and after learning from them.
+
+For each of the 12 themes of `../shared/eval/` and each seed, the day's papers are split at
+random into halves A and B. A simulated member votes on the top 10 of the theme's digest over A
+by the judgements (grade >= 1 👍, grade 0 👎, unjudged: no vote); B's top 10 is scored by nDCG@10
+(ideal from B's judged papers) ranked by the profile alone and with those votes. Then the votes
+of each theme (from the whole judged day's top 10) are carried to the other real days of
+`../shared/fixtures/days/`: how far the top 10 moves there, and whether the profile's exemplars
+still score 1.0 at the median (calibration).
+
+Run `python benchmarks/eval_feedback.py` (about a minute; `--seeds N`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eval_topics import (
+    DAY,
+    OWN_JUDGEMENTS,
+    SHARED,
+    THEME_PROFILES,
+    TOP,
+    load_day,
+    load_json,
+    ndcg_at,
+)
+
+from bot.sources import load_profiles, read_corpus, shipped_background
+from digest.catalog import find_profile
+from digest.feed import parse_background_jsonl
+from digest.feedback import Feedback, Steering
+from digest.models import DigestOptions, Paper, Profile
+from digest.rank import build_index, score_day
+from digest.text import normalise_title
+from digest.vectors import DayVectors, Rarity, paper_vector
+
+OPTIONS = DigestOptions(min_score=0.0, max_papers=TOP, include_cross=True,
+                        include_replacements=True)
+
+
+def top_ids(profile: Profile, papers: Sequence[Paper], rarity: Rarity,
+            feedback: Feedback | None = None) -> list[str]:
+    """The profile's digest of these papers, steered by the feedback if given."""
+    day = score_day(build_index([profile]), papers)
+    steer = (Steering(feedback, DayVectors(day.papers, day.feats, rarity))
+             if feedback and feedback.papers else None)
+    return [e.paper.arxiv_id for e in day.digest(profile, OPTIONS, adjust=steer).entries]
+
+
+def votes_on(top: Sequence[str], grades: Mapping[str, int], by_id: Mapping[str, Paper],
+             rarity: Rarity) -> Feedback:
+    """A member's votes on a top 10 by the judgements: 👍 grade >= 1, 👎 grade 0, else none."""
+    liked = [paper_vector(by_id[i], rarity) for i in top if grades.get(i, -1) >= 1]
+    disliked = [paper_vector(by_id[i], rarity) for i in top if grades.get(i, -1) == 0]
+    return Feedback(tuple(liked), tuple(disliked))
+
+
+def split_halves(day: Sequence[Paper], seed: int) -> tuple[list[Paper], list[Paper]]:
+    order = sorted(day, key=lambda p: p.arxiv_id)
+    random.Random(seed).shuffle(order)
+    return order[: len(order) // 2], order[len(order) // 2:]
+
+
+def halves_report(profiles: Sequence[Profile], day: Sequence[Paper],
+                  grades: Mapping[str, Mapping[str, int]], rarity: Rarity, seeds: int) -> None:
+    by_id = {p.arxiv_id: p for p in day}
+    print(f"Votes on half A's top {TOP}, nDCG@{TOP} on half B (mean over {seeds} seeds):\n")
+    print("| theme | votes 👍/👎 | before | after | change |\n|---|---|---|---|---|")
+    rows = []
+    for theme, slug in THEME_PROFILES.items():
+        if slug is None:
+            continue
+        profile, judged = find_profile(profiles, slug), grades[theme]
+        before, after, ups, downs = [], [], 0, 0
+        for seed in range(seeds):
+            half_a, half_b = split_halves(day, seed)
+            feedback = votes_on(top_ids(profile, half_a, rarity), judged, by_id, rarity)
+            ups, downs = ups + len(feedback.liked), downs + len(feedback.disliked)
+            in_b = {p.arxiv_id for p in half_b}
+            judged_b = {i: g for i, g in judged.items() if i in in_b}
+            before.append(ndcg_at(top_ids(profile, half_b, rarity), judged_b))
+            after.append(ndcg_at(top_ids(profile, half_b, rarity, feedback), judged_b))
+        b, a = statistics.mean(before), statistics.mean(after)
+        rows.append((b, a))
+        print(f"| {theme} | {ups / seeds:.1f}/{downs / seeds:.1f} | {b:.3f} | {a:.3f} | "
+              f"{a - b:+.3f} |")
+    b, a = statistics.mean(r[0] for r in rows), statistics.mean(r[1] for r in rows)
+    worst = min(r[1] - r[0] for r in rows)
+    print(f"| **mean** | | **{b:.3f}** | **{a:.3f}** | **{a - b:+.3f}** (worst theme "
+          f"{worst:+.3f}) |")
+
+
+def exemplar_papers(profile: Profile, corpus_by_title: Mapping[str, Paper]) -> list[Paper]:
+    return [p for e in profile.exemplars
+            if (p := corpus_by_title.get(normalise_title(e.title))) is not None]
+
+
+def days_report(profiles: Sequence[Profile], day: Sequence[Paper],
+                grades: Mapping[str, Mapping[str, int]], rarity: Rarity) -> None:
+    """The whole judged day's votes per theme, carried to the other real days."""
+    by_id = {p.arxiv_id: p for p in day}
+    corpus, _ = read_corpus([SHARED / "corpus"])
+    corpus_by_title = {normalise_title(c.title): Paper(c.arxiv_id or f"corpus-{n}", c.title,
+                                                       c.abstract)
+                       for n, c in enumerate(corpus)}
+    days = [(f.stem, parse_background_jsonl(f.read_text("utf-8")))
+            for f in sorted((SHARED / "fixtures" / "days").glob("*.jsonl"))]
+    print(f"\nEach theme's votes (on the judged day's top {TOP}) carried to {len(days)} other "
+          f"real days: top-{TOP} papers kept, and the exemplars' median score (calibration):\n")
+    print("| theme | kept in top 10 (mean, min) | exemplars' median before | after |\n"
+          "|---|---|---|---|")
+    for theme, slug in THEME_PROFILES.items():
+        if slug is None:
+            continue
+        profile = find_profile(profiles, slug)
+        feedback = votes_on(top_ids(profile, day, rarity), grades[theme], by_id, rarity)
+        kept = [len(set(top_ids(profile, papers, rarity))
+                    & set(top_ids(profile, papers, rarity, feedback))) for _, papers in days]
+        exemplars = exemplar_papers(profile, corpus_by_title)
+        scored = score_day(build_index([profile]), exemplars)
+        plain = scored.digest(profile, DigestOptions(min_score=-1.0, max_papers=len(exemplars)))
+        steer = Steering(feedback, DayVectors(scored.papers, scored.feats, rarity))
+        steered = scored.digest(profile, DigestOptions(min_score=-1.0,
+                                                       max_papers=len(exemplars)), adjust=steer)
+        print(f"| {theme} | {statistics.mean(kept):.1f}, {min(kept)} | "
+              f"{statistics.median(e.score for e in plain.entries):.2f} | "
+              f"{statistics.median(e.score for e in steered.entries):.2f} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    args = parser.parse_args(argv)
+    if not (SHARED / "eval").is_dir():
+        print(f"{SHARED / 'eval'}: not found; set ARXIV_DIGEST_SHARED", file=sys.stderr)
+        return 1
+    shared = load_json(SHARED / "eval" / f"qrels_{DAY}.json")
+    own = load_json(OWN_JUDGEMENTS)
+    grades = {t: {**own.get(t, {}), **shared.get(t, {})} for t in THEME_PROFILES}
+    profiles, day, rarity = load_profiles(), load_day(), Rarity(shipped_background())
+    halves_report(profiles, day, grades, rarity, args.seeds)
+    days_report(profiles, day, grades, rarity)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
