@@ -18,6 +18,7 @@ from digest.embeds import Embed, VoteButtons
 
 log = logging.getLogger(__name__)
 
+NOT_A_TEXT_CHANNEL = 50008  # Discord's error code for a message to a voice or category channel
 MAX_RATELIMIT_WAIT_S = 30.0  # a longer rate limit must not hold up the slot or the night's poll
 
 
@@ -57,9 +58,10 @@ class DigestBot(discord.Client):
         """Post one digest message with its nonce (enforced: a resend after a crash returns the
         first message); Discord's 403 and 404 become MissingAccess and ChannelGone."""
         try:
-            channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
-            if not isinstance(channel, discord.abc.Messageable):
-                raise ChannelGone(f"channel {channel_id} is not a text channel")
+            # Not get_channel: discord.py finds a channel by looking through every guild the bot
+            # is in, which made each message cost time in proportion to the number of servers.
+            # Discord itself refuses a channel that is gone (404) or not for messages (400/403).
+            channel = self.get_partial_messageable(channel_id)
             message = await channel.send(content=content or None,
                                          embeds=[discord.Embed.from_dict(e) for e in embeds],
                                          view=digest_view(votes) if votes else discord.utils.MISSING,
@@ -69,6 +71,8 @@ class DigestBot(discord.Client):
         except discord.Forbidden as exc:
             raise MissingAccess(f"missing permissions to post ({exc.text})") from exc
         except discord.HTTPException as exc:
+            if exc.code == NOT_A_TEXT_CHANNEL:
+                raise ChannelGone(f"channel {channel_id} is not a text channel") from exc
             raise SendError(f"Discord answered {exc.status}: {exc.text}") from exc
         except discord.RateLimited as exc:  # longer than MAX_RATELIMIT_WAIT_S: try again later
             raise SendError(f"rate limited for {exc.retry_after:.0f} s") from exc

@@ -19,7 +19,7 @@ PULL = 4.0
 PRIOR_VOTES = 2  # the shift grows as n / (n + PRIOR_VOTES) with n papers voted on either way
 MAX_SHIFT = 0.5  # never more than half a typical paper, either way
 NAMED_AT = 0.2  # a voted paper at least this close is counted in the reason
-MAX_VOTED_PAPERS = 200  # a subscription learns from its newest voted papers, no more
+MAX_VOTED_PAPERS = 100  # a subscription learns from its newest voted papers, no more
 
 
 @dataclass(frozen=True, slots=True)
