@@ -82,6 +82,11 @@ async def test_votes_survive_a_restart_and_steer_the_next_day(
             rank += papers
         digest = posted[0]
         assert len(digest["embeds"]) >= 3
+        print(digest["content"])  # shown in the README, as a channel sees the message
+        for e in digest["embeds"]:
+            print(f'{e["title"][:70]} | {e["fields"][0]["value"]} | {e["fields"][1]["value"][:60]}')
+        for row in digest["components"]:
+            print(" ".join(f'[{b["emoji"]["name"]} {b["label"]}]' for b in row["components"]))
 
         said = await click(fake_discord, digest, ids[0], "d", user=301)
         assert said["content"].startswith(f"Counted your vote: arXiv:{ids[0]} is not for us")
