@@ -355,3 +355,25 @@ async def test_server_profiles_create_autocomplete_show_and_delete(
         deleted = callback_data(await fake_discord.wait_for_callback(iid))
         assert deleted["content"].startswith("Deleted `graph-nets`") and deleted["flags"] == EPHEMERAL
         assert runtime.store.custom_profiles(GUILD) == []
+
+
+async def test_paper_carries_vote_buttons_and_more_lists_papers_like_it(
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+) -> None:
+    async with start_bot(Clock(NOW)) as runtime:
+        await subscribe_quantum(fake_discord, runtime, fake_arxiv, fixtures_dir)
+        [sub] = runtime.store.subscriptions(channel_id=CHANNELS[0])
+        best = runtime.service.pending_digest(sub, NOW).entries[0].paper.arxiv_id
+        iid = await fake_discord.slash(
+            "paper", [option("id", best), option("more", True)], guild_id=GUILD,
+            channel_id=CHANNELS[0])
+        answer = await fake_discord.answer(iid)
+    [row] = answer["components"]
+    assert [b["custom_id"] for b in row["components"]] == [
+        f"dv:quantum:{best}:u", f"dv:quantum:{best}:d"]
+    assert [b["label"] for b in row["components"]] == ["quantum", "quantum"]
+    _, like = answer["embeds"]
+    assert like["title"] == f"Recent papers like arXiv:{best}"
+    lines = like["description"].splitlines()
+    assert 1 <= len(lines) <= 5 and all(line.startswith("• [") for line in lines)
+    assert best not in like["description"]  # the paper itself is not like itself
