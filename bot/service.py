@@ -308,11 +308,20 @@ class DigestService:
             vector = paper_vector(paper, self.rarity)
         before = dict(known.votes) if known else {}
         votes = apply_vote(before, member_id, vote)
-        if votes != before:
+        if votes != before:  # written by `save_votes` once the click is answered
             self.store.save_votes(sub.key, VotedPaper(vector, votes), self.clock())
-            self.store.flush()
         return VoteOutcome(vote, before.get(member_id), sum(v > 0 for v in votes.values()),
                            sum(v < 0 for v in votes.values()), len(self.store.voted_papers(sub.key)))
+
+    def save_votes(self) -> None:
+        """Write counted votes to the state file. A click is answered first: with many channels
+        the write takes a while, and Discord gives a click 3 s. A failed write (a full disk) is
+        logged; the votes stay in memory and go out with the next write."""
+        try:
+            self.store.flush()
+        except OSError as exc:
+            log.error("could not save votes to %s: %s; they are kept in memory and saved with "
+                      "the next write", self.store.path, exc)
 
     def votes_learned(self, sub: Subscription) -> int:
         """How many papers a subscription has votes on (what its ranking learns from)."""

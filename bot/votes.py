@@ -51,13 +51,14 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLA
         return cls(match["slug"], match["paper"], UP if match["vote"] == "u" else DOWN)
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        service = cast("DigestBot", interaction.client).service
+        counted = False
         try:
             if interaction.guild_id is None or interaction.channel_id is None:
                 raise UserError("Votes count in a server channel's digest.")
-            service = cast("DigestBot", interaction.client).service
             outcome = service.vote(interaction.guild_id, interaction.channel_id, self.slug,
                                    self.arxiv_id, interaction.user.id, self.vote)
-            text = _acknowledge(self.slug, self.arxiv_id, outcome)
+            text, counted = _acknowledge(self.slug, self.arxiv_id, outcome), True
         except UserError as exc:
             text = str(exc)
         except Exception:  # a button is a boundary: the member gets a line, the log the rest
@@ -65,6 +66,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLA
             text = "Something went wrong on our side; the vote was not counted. It has been logged."
         await interaction.response.send_message(text, ephemeral=True,
                                                 allowed_mentions=discord.AllowedMentions.none())
+        if counted:
+            service.save_votes()
 
 
 def _acknowledge(slug: str, arxiv_id: str, outcome: VoteOutcome) -> str:

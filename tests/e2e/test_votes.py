@@ -3,7 +3,9 @@ restart, and a next day's digest that follows the channel's votes (and only that
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -56,6 +58,16 @@ async def click(fake: FakeDiscord, message: Json, arxiv_id: str, vote: str, user
     return dict(callback.body["data"])
 
 
+async def written_votes(state: Path, key: str, timeout_s: float = 5.0) -> dict[str, object]:
+    """The members' votes of one subscription as the state file holds them, once it has two."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        votes = json.loads(state.read_bytes()).get("votes", {}).get(key, {})
+        if len(votes) >= 2 or asyncio.get_running_loop().time() > deadline:
+            return {i: record["u"] for i, record in votes.items()}
+        await asyncio.sleep(0.02)
+
+
 async def test_votes_survive_a_restart_and_steer_the_next_day(
     start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path,
     tmp_path: Path,
@@ -97,6 +109,9 @@ async def test_votes_survive_a_restart_and_steer_the_next_day(
         said = await click(fake_discord, digest, ids[2], "u", user=301, guild=OTHER_GUILD)
         assert "no longer follows 'quantum' here" in said["content"]  # not this server's member
         assert runtime.store.voted_paper((OTHER_GUILD, CHANNELS[0], "quantum"), ids[2]) is None
+        # each counted click is written to the state file right after it is answered
+        on_disk = await written_votes(state, f"{GUILD}:{CHANNELS[0]}:quantum")
+        assert on_disk == {ids[0]: {"301": -1}, ids[1]: {"301": 1, "302": 1}}
 
     async with start_bot(clock, state=state) as runtime:  # a restart: the buttons still work
         said = await click(fake_discord, digest, ids[0], "u", user=301)

@@ -60,3 +60,30 @@ async def test_a_full_disk_stops_no_digest_and_nothing_is_sent_twice(
     assert sum(r.messages for r in await cycle2.catch_up()) == 0
     assert {c: channels.papers(c) for c in range(10, 30)} == sent
     reopened.close()
+
+
+def test_votes_on_a_full_disk_are_kept_and_written_once_it_takes_writes(
+        tmp_path: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from digest.feed import parse_feed
+
+    clock = Clock(dt.datetime(2025, 4, 28, 6, 0, tzinfo=UTC))
+    day = parse_feed((fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes())
+    state = tmp_path / "state.json"
+    store = Store.open(state, now=clock())
+    service = DigestService(store, [QUANTUM], None, clock, default_categories=("quant-ph",))  # type: ignore[arg-type]
+    subscribe(store, 10)
+    store.remember_papers(day.papers, announced=clock().date(), now=clock())
+    store.flush()
+    paper = day.papers[0].arxiv_id
+    with monkeypatch.context() as disk_full:
+        disk_full.setattr(AtomicJSONStorage, "write", _full)
+        service.vote(1, 10, QUANTUM.slug, paper, 7, 1)
+        with caplog.at_level(logging.ERROR):
+            service.save_votes()  # logged, not raised: the click was already answered
+    assert "could not save votes" in caplog.text and "No space left on device" in caplog.text
+    assert [v.vector.arxiv_id for v in store.voted_papers((1, 10, QUANTUM.slug))] == [paper]
+    service.save_votes()  # the disk takes writes again
+    store.close()
+    with Store.open(state, now=clock()) as reopened:
+        assert [dict(v.votes) for v in reopened.voted_papers((1, 10, QUANTUM.slug))] == [{7: 1}]
