@@ -311,7 +311,7 @@ class DigestService:
         if votes != before:  # written by `save_votes` once the click is answered
             self.store.save_votes(sub.key, VotedPaper(vector, votes), self.clock())
         return VoteOutcome(vote, before.get(member_id), sum(v > 0 for v in votes.values()),
-                           sum(v < 0 for v in votes.values()), len(self.store.voted_papers(sub.key)))
+                           sum(v < 0 for v in votes.values()), self.store.voted_count(sub.key))
 
     def save_votes(self) -> None:
         """Write counted votes to the state file. A click is answered first: with many channels
@@ -325,7 +325,7 @@ class DigestService:
 
     def votes_learned(self, sub: Subscription) -> int:
         """How many papers a subscription has votes on (what its ranking learns from)."""
-        return len(self.store.voted_papers(sub.key))
+        return self.store.voted_count(sub.key)
 
     def reset_feedback(self, guild_id: int, channel_id: int, slug: str) -> int:
         """Forget a subscription's votes; how many papers had them."""

@@ -93,5 +93,5 @@ class Steering:
     feedback: Feedback
     vectors: DayVectors
 
-    def __call__(self, day: object, position: int) -> Shift:
-        return shift(self.feedback, self.vectors.vector(position).as_map())
+    def __call__(self, position: int) -> Shift:
+        return shift(self.feedback, self.vectors.terms(position))

@@ -11,9 +11,8 @@ whether for a preview, the bot, calibration or a benchmark, comes from `score_ta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -247,10 +246,8 @@ def raw_scores(profiles: Sequence[Profile], feats: Sequence[Features]) -> NDArra
     return score_table(build_index(unit), feats).dense(len(feats))
 
 
-class Adjuster(Protocol):
-    """A per-subscription shift of the order of a digest (a channel's votes)."""
-
-    def __call__(self, day: DayScores, position: int) -> Shift: ...
+# A per-subscription shift of a digest's order (a channel's votes), by the paper's position.
+Adjuster = Callable[[int], Shift]
 
 
 class DayScores:
@@ -310,7 +307,7 @@ class DayScores:
         """The papers at or above the threshold, in the order of score plus shift."""
         above = scores >= options.min_score
         positions, scores = positions[above], scores[above]
-        found = [adjust(self, p) for p in positions.tolist()]
+        found = [adjust(p) for p in positions.tolist()]
         moved = scores + np.array([f.value for f in found], dtype=np.float64)
         order = np.lexsort((self.tie_order[positions], -np.round(moved, 4)))
         return positions[order], scores[order], dict(zip(positions.tolist(), found, strict=True))

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from digest.background import Background
 from digest.models import Paper
 from digest.rank import Features, paper_features
-from digest.text import surface_forms
 
 VECTOR_TERMS = 40
 
@@ -95,22 +94,17 @@ def nearest(target: PaperVector, papers: Iterable[Paper], rarity: Rarity, *,
     return found[:limit]
 
 
-def display_terms(keys: Sequence[str], paper_text: str) -> tuple[str, ...]:
-    """Stemmed keys shown as the paper writes them, where it can be found."""
-    forms = dict(surface_forms(paper_text))
-    return tuple(forms.get(k, k) for k in keys)
-
-
 class DayVectors:
     """The vectors of one scored batch's papers (by position), each made once, when first asked."""
 
     def __init__(self, papers: Sequence[Paper], feats: Sequence[Features], rarity: Rarity) -> None:
         self.papers, self.feats, self.rarity = papers, feats, rarity
-        self._made: dict[int, PaperVector] = {}
+        self._made: dict[int, dict[str, float]] = {}
 
-    def vector(self, position: int) -> PaperVector:
+    def terms(self, position: int) -> dict[str, float]:
+        """A paper's vector as a map of term to weight."""
         found = self._made.get(position)
         if found is None:
-            found = self._made[position] = paper_vector(self.papers[position], self.rarity,
-                                                        self.feats[position])
+            vector = paper_vector(self.papers[position], self.rarity, self.feats[position])
+            found = self._made[position] = vector.as_map()
         return found

@@ -314,6 +314,10 @@ class Store:
         record = doc.get(arxiv_id)
         return None if record is None else layout.decode_voted(arxiv_id, record)
 
+    def voted_count(self, key: SubscriptionKey) -> int:
+        """How many papers a subscription's channel has votes on."""
+        return len(self._table(VOTES).by_key(layout.subscription_id(key)) or {})
+
     def save_votes(self, key: SubscriptionKey, voted: VotedPaper, now: dt.datetime, *,
                    keep: int = MAX_VOTED_PAPERS) -> None:
         """Record a paper's votes in a subscription's channel; past `keep` papers, the one voted
@@ -331,9 +335,8 @@ class Store:
 
     def forget_votes(self, key: SubscriptionKey) -> int:
         """Forget every vote of a subscription's channel; how many papers had votes."""
-        doc_id = layout.subscription_id(key)
-        count = len(self._table(VOTES).by_key(doc_id) or {})
-        self._table(VOTES).drop([doc_id])
+        count = self.voted_count(key)
+        self._table(VOTES).drop([layout.subscription_id(key)])
         return count
 
     # Feeds

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bot.app import Runtime
+from digest.models import ScoredPaper
 from tests.e2e.conftest import CHANNELS, GUILD, BotFactory, Clock, FakeArxiv
 from tests.support.fake_discord import MANAGE_CHANNELS, FakeDiscord, option
 
@@ -181,17 +182,24 @@ async def subscribe_quantum(
     assert [r.status for r in await runtime.cycle.poll()] == ["new"]
 
 
-async def test_paper_embed_shows_the_score_for_the_channels_profiles(
-    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
-) -> None:
+async def ask_paper_about_the_best(
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path,
+    *options: dict,  # type: ignore[type-arg]
+) -> tuple[ScoredPaper, dict]:  # type: ignore[type-arg]
+    """Subscribe a channel to quantum, then ask /paper about its digest's best paper there."""
     async with start_bot(Clock(NOW)) as runtime:
         await subscribe_quantum(fake_discord, runtime, fake_arxiv, fixtures_dir)
         [sub] = runtime.store.subscriptions(channel_id=CHANNELS[0])
         best = runtime.service.pending_digest(sub, NOW).entries[0]
-        iid = await fake_discord.slash(
-            "paper", [option("id", f"arXiv:{best.paper.arxiv_id}")], guild_id=GUILD, channel_id=CHANNELS[0]
-        )
-        answer = await fake_discord.answer(iid)
+        iid = await fake_discord.slash("paper", [option("id", f"arXiv:{best.paper.arxiv_id}"),
+                                                 *options], guild_id=GUILD, channel_id=CHANNELS[0])
+        return best, await fake_discord.answer(iid)
+
+
+async def test_paper_embed_shows_the_score_for_the_channels_profiles(
+    start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
+) -> None:
+    best, answer = await ask_paper_about_the_best(start_bot, fake_discord, fake_arxiv, fixtures_dir)
     assert not answer.get("flags")  # a paper is shown to the channel
     [embed] = answer["embeds"]
     assert embed["url"] == f"https://arxiv.org/abs/{best.paper.arxiv_id}" and embed["title"]
@@ -360,14 +368,9 @@ async def test_server_profiles_create_autocomplete_show_and_delete(
 async def test_paper_carries_vote_buttons_and_more_lists_papers_like_it(
     start_bot: BotFactory, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv, fixtures_dir: Path
 ) -> None:
-    async with start_bot(Clock(NOW)) as runtime:
-        await subscribe_quantum(fake_discord, runtime, fake_arxiv, fixtures_dir)
-        [sub] = runtime.store.subscriptions(channel_id=CHANNELS[0])
-        best = runtime.service.pending_digest(sub, NOW).entries[0].paper.arxiv_id
-        iid = await fake_discord.slash(
-            "paper", [option("id", best), option("more", True)], guild_id=GUILD,
-            channel_id=CHANNELS[0])
-        answer = await fake_discord.answer(iid)
+    entry, answer = await ask_paper_about_the_best(start_bot, fake_discord, fake_arxiv,
+                                                   fixtures_dir, option("more", True))
+    best = entry.paper.arxiv_id
     [row] = answer["components"]
     assert [b["custom_id"] for b in row["components"]] == [
         f"dv:quantum:{best}:u", f"dv:quantum:{best}:d"]
