@@ -38,30 +38,27 @@ from eval_topics import (
 from bot.sources import load_profiles, read_corpus, shipped_background
 from digest.catalog import find_profile
 from digest.feed import parse_background_jsonl
-from digest.feedback import Feedback, Steering
+from digest.feedback import DaySpace, Feedback, Steering, voted_paper
 from digest.models import DigestOptions, Paper, Profile
+from digest.profiles import learn_with_members
 from digest.rank import build_index, score_day
-from digest.text import normalise_title
-from digest.vectors import DayVectors, Rarity, paper_vector
 
 OPTIONS = DigestOptions(min_score=0.0, max_papers=TOP, include_cross=True,
                         include_replacements=True)
 
 
-def top_ids(profile: Profile, papers: Sequence[Paper], rarity: Rarity,
+def top_ids(profile: Profile, papers: Sequence[Paper],
             feedback: Feedback | None = None) -> list[str]:
     """The profile's digest of these papers, steered by the feedback if given."""
     day = score_day(build_index([profile]), papers)
-    steer = (Steering(feedback, DayVectors(day.papers, day.feats, rarity))
-             if feedback and feedback.papers else None)
+    steer = Steering(feedback, DaySpace(day.papers)) if feedback and feedback.papers else None
     return [e.paper.arxiv_id for e in day.digest(profile, OPTIONS, adjust=steer).entries]
 
 
-def votes_on(top: Sequence[str], grades: Mapping[str, int], by_id: Mapping[str, Paper],
-             rarity: Rarity) -> Feedback:
+def votes_on(top: Sequence[str], grades: Mapping[str, int], by_id: Mapping[str, Paper]) -> Feedback:
     """A member's votes on a top 10 by the judgements: 👍 grade >= 1, 👎 grade 0, else none."""
-    liked = [paper_vector(by_id[i], rarity) for i in top if grades.get(i, -1) >= 1]
-    disliked = [paper_vector(by_id[i], rarity) for i in top if grades.get(i, -1) == 0]
+    liked = [voted_paper(by_id[i], {1: 1}) for i in top if grades.get(i, -1) >= 1]
+    disliked = [voted_paper(by_id[i], {1: -1}) for i in top if grades.get(i, -1) == 0]
     return Feedback(tuple(liked), tuple(disliked))
 
 
@@ -72,7 +69,7 @@ def split_halves(day: Sequence[Paper], seed: int) -> tuple[list[Paper], list[Pap
 
 
 def halves_report(profiles: Sequence[Profile], day: Sequence[Paper],
-                  grades: Mapping[str, Mapping[str, int]], rarity: Rarity, seeds: int) -> None:
+                  grades: Mapping[str, Mapping[str, int]], seeds: int) -> None:
     by_id = {p.arxiv_id: p for p in day}
     print(f"Votes on half A's top {TOP}, nDCG@{TOP} on half B (mean over {seeds} seeds):\n")
     print("| theme | votes 👍/👎 | before | after | change |\n|---|---|---|---|---|")
@@ -84,12 +81,12 @@ def halves_report(profiles: Sequence[Profile], day: Sequence[Paper],
         before, after, ups, downs = [], [], 0, 0
         for seed in range(seeds):
             half_a, half_b = split_halves(day, seed)
-            feedback = votes_on(top_ids(profile, half_a, rarity), judged, by_id, rarity)
+            feedback = votes_on(top_ids(profile, half_a), judged, by_id)
             ups, downs = ups + len(feedback.liked), downs + len(feedback.disliked)
             in_b = {p.arxiv_id for p in half_b}
             judged_b = {i: g for i, g in judged.items() if i in in_b}
-            before.append(ndcg_at(top_ids(profile, half_b, rarity), judged_b))
-            after.append(ndcg_at(top_ids(profile, half_b, rarity, feedback), judged_b))
+            before.append(ndcg_at(top_ids(profile, half_b), judged_b))
+            after.append(ndcg_at(top_ids(profile, half_b, feedback), judged_b))
         b, a = statistics.mean(before), statistics.mean(after)
         rows.append((b, a))
         print(f"| {theme} | {ups / seeds:.1f}/{downs / seeds:.1f} | {b:.3f} | {a:.3f} | "
@@ -100,38 +97,35 @@ def halves_report(profiles: Sequence[Profile], day: Sequence[Paper],
           f"{worst:+.3f}) |")
 
 
-def exemplar_papers(profile: Profile, corpus_by_title: Mapping[str, Paper]) -> list[Paper]:
-    return [p for e in profile.exemplars
-            if (p := corpus_by_title.get(normalise_title(e.title))) is not None]
-
-
 def days_report(profiles: Sequence[Profile], day: Sequence[Paper],
-                grades: Mapping[str, Mapping[str, int]], rarity: Rarity) -> None:
+                grades: Mapping[str, Mapping[str, int]]) -> None:
     """The whole judged day's votes per theme, carried to the other real days."""
     by_id = {p.arxiv_id: p for p in day}
     corpus, _ = read_corpus([SHARED / "corpus"])
-    corpus_by_title = {normalise_title(c.title): Paper(c.arxiv_id or f"corpus-{n}", c.title,
-                                                       c.abstract)
-                       for n, c in enumerate(corpus)}
+    members = {p.slug: [Paper(c.arxiv_id or f"corpus-{n}", c.title, c.abstract)
+                        for n, c in enumerate(papers)]
+               for p, papers in learn_with_members(corpus, shipped_background())}
     days = [(f.stem, parse_background_jsonl(f.read_text("utf-8")))
             for f in sorted((SHARED / "fixtures" / "days").glob("*.jsonl"))]
     print(f"\nEach theme's votes (on the judged day's top {TOP}) carried to {len(days)} other "
-          f"real days: top-{TOP} papers kept, and the exemplars' median score (calibration):\n")
-    print("| theme | kept in top 10 (mean, min) | exemplars' median before | after |\n"
+          f"real days: top-{TOP} papers kept, and the median score of the profile's own corpus "
+          "papers (calibration: 1.0 is the topic's typical paper) without and with the votes:\n")
+    print("| theme | kept in top 10 (mean, min) | typical paper before | after |\n"
           "|---|---|---|---|")
     for theme, slug in THEME_PROFILES.items():
         if slug is None:
             continue
         profile = find_profile(profiles, slug)
-        feedback = votes_on(top_ids(profile, day, rarity), grades[theme], by_id, rarity)
-        kept = [len(set(top_ids(profile, papers, rarity))
-                    & set(top_ids(profile, papers, rarity, feedback))) for _, papers in days]
-        exemplars = exemplar_papers(profile, corpus_by_title)
-        scored = score_day(build_index([profile]), exemplars)
-        plain = scored.digest(profile, DigestOptions(min_score=-1.0, max_papers=len(exemplars)))
-        steer = Steering(feedback, DayVectors(scored.papers, scored.feats, rarity))
-        steered = scored.digest(profile, DigestOptions(min_score=-1.0,
-                                                       max_papers=len(exemplars)), adjust=steer)
+        feedback = votes_on(top_ids(profile, day), grades[theme], by_id)
+        kept = [len(set(top_ids(profile, papers))
+                    & set(top_ids(profile, papers, feedback))) for _, papers in days]
+        own = members[slug]
+        scored = score_day(build_index([profile]), own)
+        everything = DigestOptions(min_score=-1.0, max_papers=len(own), include_cross=True,
+                                   include_replacements=True)
+        plain = scored.digest(profile, everything)
+        steered = scored.digest(profile, everything,
+                                adjust=Steering(feedback, DaySpace(scored.papers)))
         print(f"| {theme} | {statistics.mean(kept):.1f}, {min(kept)} | "
               f"{statistics.median(e.score for e in plain.entries):.2f} | "
               f"{statistics.median(e.score for e in steered.entries):.2f} |")
@@ -139,7 +133,7 @@ def days_report(profiles: Sequence[Profile], day: Sequence[Paper],
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
     args = parser.parse_args(argv)
     if not (SHARED / "eval").is_dir():
         print(f"{SHARED / 'eval'}: not found; set ARXIV_DIGEST_SHARED", file=sys.stderr)
@@ -147,9 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     shared = load_json(SHARED / "eval" / f"qrels_{DAY}.json")
     own = load_json(OWN_JUDGEMENTS)
     grades = {t: {**own.get(t, {}), **shared.get(t, {})} for t in THEME_PROFILES}
-    profiles, day, rarity = load_profiles(), load_day(), Rarity(shipped_background())
-    halves_report(profiles, day, grades, rarity, args.seeds)
-    days_report(profiles, day, grades, rarity)
+    profiles, day = load_profiles(), load_day()
+    halves_report(profiles, day, grades, args.seeds)
+    days_report(profiles, day, grades)
     return 0
 
 

@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from bot.arxiv_client import ArxivUnavailableError
@@ -27,7 +27,7 @@ from digest.custom import (
 )
 from digest.errors import UserError
 from digest.feed import FeedError, parse_api, select_papers
-from digest.feedback import Steering, VotedPaper, apply_vote, feedback_from
+from digest.feedback import DaySpace, Steering, VotedPaper, apply_vote, feedback_from
 from digest.library import decode_library, ids_to_look_up, merge_by_id, parse_library
 from digest.models import (
     DEFAULT_TIMEZONE,
@@ -48,7 +48,7 @@ from digest.subscriptions import (
     pending_since,
     receivable,
 )
-from digest.vectors import DayVectors, Rarity, Similar, nearest, paper_vector
+from digest.vectors import Rarity, Similar, nearest, paper_vector
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -297,19 +297,17 @@ class DigestService:
             raise UserError(f"This channel no longer follows '{slug}' here, so its digest takes "
                             "no votes; /subscribe to follow it again.")
         known = self.store.voted_paper(sub.key, arxiv_id)
-        if known is not None:
-            vector = known.vector
-        else:
+        if known is None:
             paper = self.store.get_paper(arxiv_id)
             if paper is None:
                 raise UserError(f"arXiv:{arxiv_id} is older than the {self.store.retention_days} "
                                 "days this bot keeps papers, so it can no longer take votes; "
                                 "vote on a recent digest.")
-            vector = paper_vector(paper, self.rarity)
-        before = dict(known.votes) if known else {}
+            known = VotedPaper(paper.arxiv_id, paper.title, paper.abstract, {})
+        before = dict(known.votes)
         votes = apply_vote(before, member_id, vote)
         if votes != before:  # written by `save_votes` once the click is answered
-            self.store.save_votes(sub.key, VotedPaper(vector, votes), self.clock())
+            self.store.save_votes(sub.key, replace(known, votes=votes), self.clock())
         return VoteOutcome(vote, before.get(member_id), sum(v > 0 for v in votes.values()),
                            sum(v < 0 for v in votes.values()), self.store.voted_count(sub.key))
 
@@ -358,17 +356,22 @@ class DigestService:
         delivered = frozenset(self.store.delivered_ids(sub.channel_id, today=now.date())) - keep_ids
         view = recent.view(sub)
         voted = self.store.voted_papers(sub.key)
-        steer = Steering(feedback_from(voted), recent.vectors(self.rarity)) if voted else None
+        steer = Steering(feedback_from(voted), recent.space()) if voted else None
         return recent.day.digest(profile, sub.options, exclude_ids=delivered | view.left_out,
                                  announced=view.announced, adjust=steer)
 
     async def prepare(self, subs: Iterable[Subscription], now: dt.datetime) -> None:
         """Score, in a worker thread, the papers these subscriptions' next digests choose from,
         so that `pending_digest` finds them ready and the event loop stays free for commands.
-        Each distinct coverage date is scored once, however many callers ask at a time."""
+        Each distinct coverage date is scored once, however many callers ask at a time; where a
+        subscription has votes, the batch's term space is made in the worker thread too."""
+        subs = list(subs)
+        steered = any(self.store.voted_count(sub.key) for sub in subs)
         for since in sorted({self._since(sub, now) for sub in subs}):
             key = (since, self.store.papers_generation)
             if key in self._recent:
+                if steered:
+                    await asyncio.to_thread(self._recent[key].space)
                 continue
             task = self._scoring.get(key)
             if task is None:
@@ -382,6 +385,8 @@ class DigestService:
                     self._scoring.pop(key, None)
             if key not in self._recent:
                 self._keep(key, recent)
+            if steered:
+                await asyncio.to_thread(recent.space)
 
     def _since(self, sub: Subscription, now: dt.datetime) -> dt.date:
         return pending_since(self.store.covered_until(sub.channel_id, sub.profile_slug,
@@ -429,13 +434,13 @@ class _Recent:
     papers: list[Paper]
     day: DayScores
     views: dict[tuple[tuple[str, ...], bool, bool], _View] = field(default_factory=dict)
-    _vectors: DayVectors | None = None
+    _space: DaySpace | None = None
 
-    def vectors(self, rarity: Rarity) -> DayVectors:
-        """The scored papers' vectors, for votes to steer by (each made once, when asked)."""
-        if self._vectors is None:
-            self._vectors = DayVectors(self.day.papers, self.day.feats, rarity)
-        return self._vectors
+    def space(self) -> DaySpace:
+        """The scored papers' term space, for votes to steer by (made once, when first asked)."""
+        if self._space is None:
+            self._space = DaySpace(self.day.papers)
+        return self._space
 
     @staticmethod
     def scored(index: RankIndex, papers: list[Paper], preferred: Sequence[Paper]) -> _Recent:

@@ -1,32 +1,50 @@
 """What a channel's votes teach its digest: a bounded shift of each paper's place towards the
 papers the channel liked and away from those it marked not for it.
 
-The shift is the mean closeness (cosine of `digest.vectors`) of a paper to the liked papers minus
-that to the disliked ones, times `PULL`, damped while votes are few (a handful nudges, a few dozen
-steer) and clipped to `MAX_SHIFT`. It orders the papers that pass the channel's threshold; a
-paper's score stays the profile's calibrated score, so the threshold means what it did.
+The day's papers are weighed as TF-IDF vectors over the day's own words and word pairs (`DaySpace`:
+sublinear counts, a term counted only if at least two of the day's papers and at most a tenth of
+them use it, unit length). The channel's direction is the mean of its liked papers' vectors minus
+half the mean of its disliked ones (Rocchio's rule), each voted paper vectorised in the same day's
+space from the title and abstract kept with its votes. Each paper's closeness to that direction is
+taken relative to the whole day (in standard deviations from the day's mean), times `STRENGTH`,
+damped while votes are few (a handful nudges, a few dozen steer) and clipped to `MAX_SHIFT`. The
+shift orders the papers that pass the channel's threshold; a paper's score stays the profile's
+calibrated score, so the threshold means what it did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from digest.models import Shift
-from digest.vectors import DayVectors, PaperVector, cosine
+import numpy as np
+from numpy.typing import NDArray
 
-PULL = 4.0
+from digest.models import Paper, Shift
+from digest.text import ngrams
+
+STRENGTH = 0.1  # the shift of a paper one standard deviation closer than the day's average
 PRIOR_VOTES = 2  # the shift grows as n / (n + PRIOR_VOTES) with n papers voted on either way
 MAX_SHIFT = 0.5  # never more than half a typical paper, either way
-NAMED_AT = 0.2  # a voted paper at least this close is counted in the reason
+DISLIKED_WEIGHT = 0.5  # a disliked paper pushes away half as hard as a liked one pulls
+NAMED_AT = 0.05  # a voted paper at least this close (cosine) is counted in the reason
 MAX_VOTED_PAPERS = 100  # a subscription learns from its newest voted papers, no more
+MIN_PAPERS_WITH_TERM = 2  # a term of one paper alone says nothing about closeness
+MAX_SHARE_WITH_TERM = 0.1  # nor does one that a tenth of the day uses
+
+SparseRow = tuple[NDArray[np.int64], NDArray[np.float64]]
 
 
 @dataclass(frozen=True, slots=True)
 class VotedPaper:
-    """A paper a channel voted on: its vector, and its members' votes (+1 relevant, -1 not)."""
+    """A paper a channel voted on, as much of it as the vote needs (kept with the votes, so they
+    outlive the paper's record), and its members' votes (+1 relevant, -1 not)."""
 
-    vector: PaperVector
+    arxiv_id: str
+    title: str
+    abstract: str
     votes: Mapping[int, int]
 
     @property
@@ -38,8 +56,8 @@ class VotedPaper:
 class Feedback:
     """The papers a subscription's votes came down for and against (ties count for neither)."""
 
-    liked: tuple[PaperVector, ...] = ()
-    disliked: tuple[PaperVector, ...] = ()
+    liked: tuple[VotedPaper, ...] = ()
+    disliked: tuple[VotedPaper, ...] = ()
 
     @property
     def papers(self) -> int:
@@ -49,18 +67,11 @@ class Feedback:
 def feedback_from(voted: Iterable[VotedPaper]) -> Feedback:
     """The feedback of a subscription's voted papers: each paper liked or disliked by its net vote."""
     papers = list(voted)
-    return Feedback(tuple(p.vector for p in papers if p.net > 0),
-                    tuple(p.vector for p in papers if p.net < 0))
+    return Feedback(tuple(p for p in papers if p.net > 0), tuple(p for p in papers if p.net < 0))
 
 
-def shift(feedback: Feedback, vector: Mapping[str, float]) -> Shift:
-    """How far the feedback moves a paper (given as its vector's map), and why."""
-    liked = [cosine(vector, v) for v in feedback.liked]
-    disliked = [cosine(vector, v) for v in feedback.disliked]
-    pull = sum(liked) / (len(liked) + PRIOR_VOTES) - sum(disliked) / (len(disliked) + PRIOR_VOTES)
-    value = max(-MAX_SHIFT, min(MAX_SHIFT, PULL * pull))
-    return Shift(round(value, 4), sum(c >= NAMED_AT for c in liked),
-                 sum(c >= NAMED_AT for c in disliked))
+def voted_paper(paper: Paper, votes: Mapping[int, int]) -> VotedPaper:
+    return VotedPaper(paper.arxiv_id, paper.title, paper.abstract, dict(votes))
 
 
 def apply_vote(votes: Mapping[int, int], member_id: int, vote: int) -> dict[int, int]:
@@ -70,28 +81,105 @@ def apply_vote(votes: Mapping[int, int], member_id: int, vote: int) -> dict[int,
     return {**votes, member_id: vote}
 
 
+def _counts(title: str, abstract: str) -> Counter[str]:
+    return Counter(ngrams(f"{title}. {abstract}", max_n=2))
+
+
+class DaySpace:
+    """One batch's papers (by position) as unit TF-IDF vectors over the batch's own vocabulary,
+    stored row by row in CSR form. Made once a batch, shared by every subscription's votes."""
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        counts = [_counts(p.title, p.abstract) for p in papers]
+        n = len(counts)
+        used = Counter(k for c in counts for k in c)
+        most = max(MIN_PAPERS_WITH_TERM, MAX_SHARE_WITH_TERM * n)
+        kept = sorted(k for k, df in used.items() if MIN_PAPERS_WITH_TERM <= df <= most)
+        self.columns = {k: i for i, k in enumerate(kept)}
+        self.idf = np.array([math.log((1 + n) / (1 + used[k])) + 1 for k in kept], dtype=np.float64)
+        rows = [self._row(c) for c in counts]
+        lengths = np.array([len(r[0]) for r in rows], dtype=np.int64)
+        self.indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        self.indices = (np.concatenate([r[0] for r in rows]) if rows
+                        else np.empty(0, dtype=np.int64))
+        self.data = (np.concatenate([r[1] for r in rows]) if rows
+                     else np.empty(0, dtype=np.float64))
+        self._owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def _row(self, counts: Mapping[str, int]) -> SparseRow:
+        found = sorted((self.columns[k], c) for k, c in counts.items() if k in self.columns)
+        columns = np.array([col for col, _ in found], dtype=np.int64)
+        weights = np.array([1 + math.log(c) for _, c in found], dtype=np.float64)
+        weights *= self.idf[columns]
+        norm = float(np.sqrt(weights @ weights))
+        return columns, weights / norm if norm > 0 else weights
+
+    def vector(self, title: str, abstract: str) -> SparseRow:
+        """Any paper's unit vector in this batch's space (terms the batch lacks are left out)."""
+        return self._row(_counts(title, abstract))
+
+    def row(self, position: int) -> SparseRow:
+        start, stop = self.indptr[position], self.indptr[position + 1]
+        return self.indices[start:stop], self.data[start:stop]
+
+    def dense(self, rows: Iterable[SparseRow]) -> NDArray[np.float64]:
+        """The mean of some vectors, as a dense vector over the batch's terms."""
+        total, count = np.zeros(len(self.idf), dtype=np.float64), 0
+        for columns, weights in rows:
+            np.add.at(total, columns, weights)
+            count += 1
+        return total / count if count else total
+
+    def closeness(self, direction: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Every paper's dot product with a dense direction."""
+        found = np.bincount(self._owner, weights=self.data * direction[self.indices],
+                            minlength=len(self))
+        return found.astype(np.float64, copy=False)
+
+
+def cosine(a: SparseRow, b: Mapping[int, float]) -> float:
+    return float(sum(w * b.get(c, 0.0) for c, w in zip(a[0].tolist(), a[1].tolist(), strict=True)))
+
+
+class Steering:
+    """A subscription's feedback as the ranker applies it to one batch (positions of `space`)."""
+
+    def __init__(self, feedback: Feedback, space: DaySpace) -> None:
+        self.feedback, self.space = feedback, space
+        liked = [space.vector(p.title, p.abstract) for p in feedback.liked]
+        disliked = [space.vector(p.title, p.abstract) for p in feedback.disliked]
+        self._liked = [dict(zip(c.tolist(), w.tolist(), strict=True)) for c, w in liked]
+        self._disliked = [dict(zip(c.tolist(), w.tolist(), strict=True)) for c, w in disliked]
+        direction = space.dense(liked) - DISLIKED_WEIGHT * space.dense(disliked)
+        closeness = space.closeness(direction)
+        spread = float(closeness.std()) if len(closeness) else 0.0
+        if spread > 1e-12 and feedback.papers:
+            damping = feedback.papers / (feedback.papers + PRIOR_VOTES)
+            relative = (closeness - closeness.mean()) / spread
+            self._shifts = np.clip(STRENGTH * damping * relative, -MAX_SHIFT, MAX_SHIFT)
+        else:
+            self._shifts = np.zeros(len(closeness), dtype=np.float64)
+
+    def __call__(self, position: int) -> Shift:
+        """How far the feedback moves the batch's paper at a position, and why."""
+        row = self.space.row(position)
+        return Shift(round(float(self._shifts[position]), 4),
+                     sum(cosine(row, v) >= NAMED_AT for v in self._liked),
+                     sum(cosine(row, v) >= NAMED_AT for v in self._disliked))
+
+
 def describe_shift(found: Shift) -> str:
     """The reason a shift gives, as a digest entry shows it ('' when it did nothing)."""
     if abs(found.value) < 0.005:
         return ""
-    parts = []
-    if found.liked:
-        parts.append(f"like {found.liked} paper{'s' if found.liked != 1 else ''} "
-                     "this channel liked")
-    if found.disliked:
-        parts.append(f"like {found.disliked} paper{'s' if found.disliked != 1 else ''} "
-                     "this channel marked not for it")
-    why = "; ".join(parts) or "this channel's votes"
-    way = "up" if found.value > 0 else "down"
-    return f"ranked {way} by votes ({found.value:+.2f}): {why}"
-
-
-@dataclass(frozen=True, slots=True)
-class Steering:
-    """A subscription's feedback as the ranker applies it to one scored batch."""
-
-    feedback: Feedback
-    vectors: DayVectors
-
-    def __call__(self, position: int) -> Shift:
-        return shift(self.feedback, self.vectors.terms(position))
+    up = found.value > 0
+    count = found.liked if up else found.disliked
+    if count:  # a paper moved up is named by the liked papers it is like, down by the disliked
+        why = (f"like {count} paper{'s' if count != 1 else ''} this channel "
+               f"{'liked' if up else 'marked not for it'}")
+    else:
+        why = f"closer to this channel's {'liked' if up else 'not-for-us'} papers than most"
+    return f"ranked {'up' if up else 'down'} by votes ({found.value:+.2f}): {why}"

@@ -42,6 +42,14 @@ class CorpusTooSmallError(UserError):
 def learn_profiles(papers: Sequence[CorpusPaper], background: Background,
                    progress: Progress | None = None) -> list[Profile]:
     """The profiles of a corpus: `all` first, then its topics, largest first."""
+    return [profile for profile, _ in learn_with_members(papers, background, progress)]
+
+
+def learn_with_members(papers: Sequence[CorpusPaper], background: Background,
+                       progress: Progress | None = None
+                       ) -> list[tuple[Profile, tuple[CorpusPaper, ...]]]:
+    """The profiles of a corpus as `learn_profiles` makes them, each with the corpus papers it
+    was learned from (its members: what its scale calls a typical paper)."""
     if background.papers < 1:
         raise ValueError("profiles are weighed against background statistics; none were given")
     if len(papers) < 2 * MIN_TOPIC_PAPERS:
@@ -56,9 +64,9 @@ def learn_profiles(papers: Sequence[CorpusPaper], background: Background,
     forms = display_forms(papers)
     feats = [paper_features(p) for p in papers]
     everyone = frozenset(range(len(papers)))
-    whole = _profile(ALL_SLUG, "Everything in the corpus",
-                     _weights(everyone, keys, df, background, siblings=False),
-                     everyone, papers, feats, forms, MAX_ALL_TERMS)
+    whole = (_profile(ALL_SLUG, "Everything in the corpus",
+                      _weights(everyone, keys, df, background, siblings=False),
+                      everyone, papers, feats, forms, MAX_ALL_TERMS), tuple(papers))
     named = [(_name(topic, keys, papers), topic) for topic in topics]
     quads = {key for key, _ in named if key.count(" ") == 3}
     forms |= display_forms(papers, only=quads, max_n=4) if quads else {}
@@ -66,10 +74,12 @@ def learn_profiles(papers: Sequence[CorpusPaper], background: Background,
     for key, topic in named:
         name = forms.get(key, key).replace("_", "-")
         weights = _weights(topic.members, keys, df, background, siblings=True)
-        learned.append(_profile(slug_of(name), display_name(name), weights, topic.members,
-                                papers, feats, forms, MAX_TERMS))
-    learned.sort(key=lambda p: (-p.size, p.slug))
-    return [whole, *_unique_slugs(learned)]
+        learned.append((_profile(slug_of(name), display_name(name), weights, topic.members,
+                                 papers, feats, forms, MAX_TERMS),
+                        tuple(papers[m] for m in sorted(topic.members))))
+    learned.sort(key=lambda pm: (-pm[0].size, pm[0].slug))
+    unique = _unique_slugs([p for p, _ in learned])
+    return [whole, *zip(unique, (m for _, m in learned), strict=True)]
 
 
 def _weights(members: Collection[int], keys: Sequence[frozenset[str]], df: Counter[str],

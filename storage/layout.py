@@ -4,7 +4,7 @@ values and back (and building the queries over them).
 The file is one TinyDB JSON object of tables; document ids are natural keys (strings), so a lookup
 by key is a dict access and never a scan. Dates are ISO strings, instants ISO 8601 with offset.
 
-    meta           "schema"               {"version": 1}
+    meta           "schema"               {"version": 3}
     subscriptions  "<guild>:<channel>:<slug>"
                    {"guild", "channel", "profile", "time": "HH:MM", "tz", "categories": [...],
                     "min_score", "max_papers", "cross", "replacements", "note", "by", "at",
@@ -24,8 +24,8 @@ by key is a dict access and never a scan. Dates are ISO strings, instants ISO 86
     feeds          "<cat>+<cat>" (sorted) {"etag", "modified", "fingerprint", "fetched",
                                            "announced"}
     votes          "<guild>:<channel>:<slug>" (the subscription's id)
-                   {"<arxiv id>": {"u": {"<member>": 1 | -1}, "k": [[key, weight], ...],
-                                   "n": title, "t": unix time of the last vote}}
+                   {"<arxiv id>": {"u": {"<member>": 1 | -1}, "n": title, "b": abstract,
+                                   "t": unix time of the last vote}}
 
 The two big tables (papers, deliveries) use one-letter keys and leave out fields at their default
 value. A write touches only the documents it changes: a day's posts add that day's deliveries
@@ -44,7 +44,6 @@ from tinydb.queries import QueryInstance
 
 from digest.feedback import VotedPaper
 from digest.models import AnnounceType, Exemplar, Paper, Profile, Subscription, Term
-from digest.vectors import PaperVector
 from storage.records import Delivery, FeedState, PaperRecord, SubscriptionKey
 
 Doc = dict[str, Any]
@@ -408,22 +407,21 @@ def decode_feed(doc: Mapping[str, Any]) -> FeedState:
 
 def encode_voted(voted: VotedPaper, unix_s: int) -> Doc:
     """One voted paper's record in a subscription's votes document."""
-    return {"u": {str(m): v for m, v in sorted(voted.votes.items())},
-            "k": [[k, w] for k, w in voted.vector.terms], "n": voted.vector.title, "t": unix_s}
+    return {"u": {str(m): v for m, v in sorted(voted.votes.items())}, "n": voted.title,
+            "b": voted.abstract, "t": unix_s}
 
 
 def decode_voted(arxiv_id: str, record: Mapping[str, Any]) -> VotedPaper:
     """The voted paper a record holds; LayoutError if it is malformed."""
-    votes, terms = _get(record, "u", dict), _get(record, "k", list)
+    votes = _get(record, "u", dict)
     try:
         members = {int(m): int(v) for m, v in votes.items()}
-        vector = tuple((str(k), float(w)) for k, w in terms)
     except (TypeError, ValueError):
-        raise LayoutError("'u' must map members to votes and 'k' hold [key, weight] pairs") from None
+        raise LayoutError("'u' must map members to votes") from None
     if any(v not in (1, -1) for v in members.values()):
         raise LayoutError("a vote is 1 or -1")
     _get(record, "t", int)
-    return VotedPaper(PaperVector(arxiv_id, _get(record, "n", str), vector), members)
+    return VotedPaper(arxiv_id, _get(record, "n", str), _get(record, "b", str), members)
 
 
 def voted_at(record: Mapping[str, Any]) -> int:

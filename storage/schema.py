@@ -43,7 +43,7 @@ from storage.layout import (
     subscription_id,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 V0_TABLES = frozenset({"_default", "posted"})
 
 
@@ -135,7 +135,28 @@ def _v1_to_v2(old: Tables) -> Tables:
     return new
 
 
-MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {0: _v0_to_v1, 1: _v1_to_v2}
+def _v2_to_v3(old: Tables) -> Tables:
+    """Version 3 keeps a voted paper's title and abstract (what the votes are weighed by) in
+    place of its 40 strongest terms: the abstract comes from the paper's record where the file
+    still holds it, and is left empty (the title alone) where it does not. Every vote is kept."""
+    papers = old.get(PAPERS, {})
+    votes: Tables = {}
+    try:
+        for sub_id, doc in old.get(VOTES, {}).items():
+            votes[sub_id] = {}
+            for arxiv_id, record in doc.items():
+                held = papers.get(arxiv_id)
+                abstract = held.get("b", "") if isinstance(held, dict) else ""
+                kept = {k: v for k, v in record.items() if k != "k"}
+                votes[sub_id][arxiv_id] = {**kept, "b": abstract if isinstance(abstract, str) else ""}
+    except (AttributeError, TypeError) as exc:
+        raise LayoutError(f"is a version 2 file whose votes cannot be migrated ({exc!r})") from exc
+    new = {**old, VOTES: votes}
+    new[META] = {**old[META], SCHEMA_DOC: {"version": 3}}
+    return new
+
+
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def validate(data: Tables, *, deep: bool = False) -> None:

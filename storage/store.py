@@ -326,7 +326,7 @@ class Store:
         doc_id = layout.subscription_id(key)
         table = self._table(VOTES)
         doc = dict(table.by_key(doc_id) or {})
-        doc[voted.vector.arxiv_id] = layout.encode_voted(voted, int(now.timestamp()))
+        doc[voted.arxiv_id] = layout.encode_voted(voted, int(now.timestamp()))
         if len(doc) > keep:
             oldest = sorted(doc, key=lambda i: (layout.voted_at(doc[i]), i))[:len(doc) - keep]
             for arxiv_id in oldest:

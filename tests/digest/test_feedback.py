@@ -1,27 +1,29 @@
-"""Votes steer a subscription's ranking: paper vectors, the bounded shift, and digests under it."""
+"""Votes steer a subscription's ranking: the day's term space, the bounded shift, and digests
+under it; and "more like this"."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from digest.background import Background
 from digest.embeds import plan_messages, scored_embed
 from digest.feedback import (
     MAX_SHIFT,
-    PULL,
+    DaySpace,
     Feedback,
     Steering,
     VotedPaper,
     apply_vote,
     describe_shift,
     feedback_from,
-    shift,
+    voted_paper,
 )
 from digest.models import DigestOptions, Paper, Profile, Term
 from digest.rank import build_index, score_day
-from digest.vectors import VECTOR_TERMS, DayVectors, PaperVector, Rarity, cosine, nearest, paper_vector
+from digest.vectors import VECTOR_TERMS, Rarity, cosine, nearest, paper_vector
 
 # arXiv at large, made up: "network" is everywhere, "spiking" and "spike" rare.
 BACKGROUND = Background(1000, {"network": 500, "neural": 400, "neural network": 300,
@@ -35,6 +37,29 @@ def paper(arxiv_id: str, title: str, abstract: str = "") -> Paper:
 
 SPIKY = paper("2501.00001", "Spiking networks", "Spike trains in spiking neural networks.")
 GRAPHY = paper("2501.00002", "Graph networks", "Graph neural networks for molecules.")
+FIELDS = ("galaxy cluster", "protein folding", "sorting algorithm", "river delta", "bond yield",
+          "glacier melt", "soil carbon", "traffic flow", "crystal lattice", "speech codec",
+          "coral reef", "tax policy", "wind turbine", "sleep apnea", "rust compiler",
+          "ocean current", "vaccine trial", "solar flare", "cache eviction", "bird migration")
+
+
+def a_day() -> list[Paper]:
+    """A made-up day: three spiking papers, three graph papers and twenty on other fields, each
+    of those fields twice, so every field's words are the day's own (used by two papers)."""
+    spiking = [paper(f"2501.001{i:02d}", f"Spiking networks {i}",
+                     "Spike trains in spiking neural networks with spike timing.")
+               for i in range(3)]
+    graphs = [paper(f"2501.002{i:02d}", f"Graph networks {i}",
+                    "Graph neural networks for molecules and graph pooling.") for i in range(3)]
+    others = [paper(f"2501.003{i:02d}", f"Notes on {field}", f"We study {field} networks.")
+              for i, field in enumerate(FIELDS)]
+    return spiking + graphs + others + [paper(f"2501.004{i:02d}", f"More on {field}",
+                                              f"The {field} again.")
+                                        for i, field in enumerate(FIELDS)]
+
+
+def liked(*papers: Paper) -> Feedback:
+    return feedback_from(voted_paper(p, {1: 1}) for p in papers)
 
 
 def test_a_vector_is_unit_length_and_weighs_rare_terms_above_common_ones() -> None:
@@ -54,25 +79,61 @@ def test_cosine_of_a_paper_with_itself_is_one_and_with_an_unrelated_one_small() 
     assert cosine(spiky.as_map(), graphy) < 0.2
 
 
+def test_the_day_space_keeps_the_days_own_terms_with_unit_length_rows() -> None:
+    day = a_day()
+    space = DaySpace(day)
+    assert len(space) == len(day)
+    for position in range(len(day)):
+        _, weights = space.row(position)
+        assert math.isclose(float(weights @ weights), 1.0, rel_tol=1e-9)
+    # "graph" is used by 3 of 46 papers and "galaxy cluster" by 2: kept; "network" by 26 and
+    # "neural network" by 6: too common to tell papers apart; "cluster network" by one paper
+    # alone: says nothing about closeness
+    assert {"graph", "galaxy cluster"} <= space.columns.keys()
+    assert not {"network", "neural network", "cluster network"} & space.columns.keys()
+    # a paper outside the day is put in the same space; the day's unknown words are left out
+    columns, weights = space.vector("Graph pooling for quasars", "Quasars.")
+    terms = {k for k, c in space.columns.items() if c in columns.tolist()}
+    assert terms == {"graph", "pooling", "graph pooling"}
+    assert math.isclose(float(weights @ weights), 1.0, rel_tol=1e-9)
+
+
 def test_no_feedback_no_shift() -> None:
-    assert shift(Feedback(), paper_vector(SPIKY, RARITY).as_map()).value == 0.0
+    space = DaySpace(a_day())
+    assert all(Steering(Feedback(), space)(p).value == 0.0 for p in range(len(space)))
 
 
 def test_liking_a_paper_raises_papers_like_it_and_a_few_votes_only_nudge() -> None:
-    spiky = paper_vector(SPIKY, RARITY)
-    one = shift(Feedback(liked=(spiky,)), spiky.as_map())
-    # one liked paper, identical (cosine 1): PULL * 1 / (1 + 2), clipped at MAX_SHIFT
-    assert one.value == round(min(MAX_SHIFT, PULL / 3), 4)
-    assert (one.liked, one.disliked) == (1, 0)
-    unrelated = shift(Feedback(liked=(spiky,)), paper_vector(GRAPHY, RARITY).as_map())
-    assert 0 <= unrelated.value < one.value and unrelated.liked == 0
+    day = a_day()
+    space = DaySpace(day)
+    one = Steering(liked(SPIKY), space)
+    spiking, graph, other = one(0), one(3), one(6)
+    assert spiking.value > 0 and (spiking.liked, spiking.disliked) == (1, 0)
+    assert graph.value <= 0 and other.value <= 0 and graph.liked == other.liked == 0
+    # the same paper liked by ten votes' worth of papers steers harder: n / (n + 2)
+    ten = Steering(liked(*[paper(f"2501.009{i:02d}", SPIKY.title, SPIKY.abstract)
+                           for i in range(10)]), space)
+    assert math.isclose(ten(0).value / spiking.value, (10 / 12) / (1 / 3), rel_tol=1e-2)
+
+
+def test_a_disliked_paper_pushes_papers_like_it_down() -> None:
+    space = DaySpace(a_day())
+    away = Steering(feedback_from([voted_paper(GRAPHY, {1: -1, 2: -1})]), space)
+    assert away(3).value < 0 and away(3).disliked == 1 and away(0).value >= 0
 
 
 def test_a_shift_never_passes_its_bound_either_way() -> None:
-    spiky = paper_vector(SPIKY, RARITY)
-    many = Feedback(liked=(spiky,) * 50)
-    assert shift(many, spiky.as_map()).value == MAX_SHIFT
-    assert shift(Feedback(disliked=(spiky,) * 50), spiky.as_map()).value == -MAX_SHIFT
+    # one spiking paper among a hundred unrelated ones stands many deviations out
+    day = [paper("2501.00100", "Spiking networks", "Spike trains in spiking networks."),
+           paper("2501.00101", "Spiking networks too", "Spike trains in spiking networks.")]
+    day += [paper(f"2501.01{i:03d}", f"Field {i // 2}", f"Topic{i // 2} words.") for i in range(200)]
+    space = DaySpace(day)
+    many = [paper(f"2501.009{i:02d}", SPIKY.title, SPIKY.abstract) for i in range(50)]
+    up = Steering(liked(*many), space)
+    down = Steering(feedback_from(voted_paper(p, {1: -1}) for p in many), space)
+    shifts = np.array([up(p).value for p in range(len(space))])
+    assert up(0).value == MAX_SHIFT and shifts.max() == MAX_SHIFT
+    assert down(0).value == -MAX_SHIFT
 
 
 def test_votes_are_one_a_member_and_changeable() -> None:
@@ -84,33 +145,30 @@ def test_votes_are_one_a_member_and_changeable() -> None:
 
 
 def test_a_paper_counts_by_its_net_vote_and_a_tie_counts_for_neither() -> None:
-    spiky, graphy = paper_vector(SPIKY, RARITY), paper_vector(GRAPHY, RARITY)
-    other = PaperVector("2501.00003", "Tied", (("graph", 1.0),))
-    found = feedback_from([VotedPaper(spiky, {1: 1, 2: 1, 3: -1}), VotedPaper(graphy, {1: -1}),
-                           VotedPaper(other, {1: 1, 2: -1})])
+    spiky = voted_paper(SPIKY, {1: 1, 2: 1, 3: -1})
+    graphy = voted_paper(GRAPHY, {1: -1})
+    tied = VotedPaper("2501.00003", "Tied", "", {1: 1, 2: -1})
+    found = feedback_from([spiky, graphy, tied])
     assert found.liked == (spiky,) and found.disliked == (graphy,) and found.papers == 2
 
 
 SPIKING = Profile("spiking", "Spiking", (Term("network", "networks", 1.0),), (), 5, 1.0)
 
 
-def test_a_liked_paper_lifts_a_similar_one_past_a_better_scoring_one() -> None:
-    # Both score the same on the profile ("network" in title and abstract); ties go by id, so
-    # without votes the graph paper (lower id) comes first.
-    later_spiky = paper("2501.00009", "Spiking networks again", "More spike trains in networks.")
-    early_graph = paper("2501.00004", "Graph networks again", "Graph networks of molecules.")
-    day = score_day(build_index([SPIKING]), [later_spiky, early_graph])
-    options = DigestOptions(min_score=0.0)
+def test_a_liked_paper_lifts_similar_ones_past_better_placed_ones() -> None:
+    # Spiking and graph papers score the same on the profile ("network" in title and abstract);
+    # ties go by id, so without votes the spiking papers (lower ids) come first.
+    day = score_day(build_index([SPIKING]), a_day())
+    options = DigestOptions(min_score=0.0, max_papers=6)
     plain = day.digest(SPIKING, options)
-    assert [e.paper.arxiv_id for e in plain.entries] == ["2501.00004", "2501.00009"]
-    liked = Feedback(liked=(paper_vector(SPIKY, RARITY),))
-    steered = day.digest(SPIKING, options, adjust=Steering(liked, DayVectors(
-        day.papers, day.feats, RARITY)))
-    first, _ = steered.entries
-    assert first.paper.arxiv_id == "2501.00009" and first.shift is not None
-    assert first.shift.value > 0 and first.shift.liked == 1
+    assert [e.paper.title[:5] for e in plain.entries] == ["Spiki"] * 3 + ["Graph"] * 3
+    steered = day.digest(SPIKING, options, adjust=Steering(liked(GRAPHY), DaySpace(day.papers)))
+    assert [e.paper.title[:5] for e in steered.entries] == ["Graph"] * 3 + ["Spiki"] * 3
+    first = steered.entries[0]
+    assert first.shift is not None and first.shift.value > 0 and first.shift.liked == 1
     # the score and its reasons stay the profile's: calibration is untouched by votes
-    assert (first.score, first.hits) == (plain.entries[1].score, plain.entries[1].hits)
+    before = next(e for e in plain.entries if e.paper == first.paper)
+    assert (first.score, first.hits) == (before.score, before.hits)
     assert "ranked up by votes" in describe_shift(first.shift)
     assert "like 1 paper this channel liked" in describe_shift(first.shift)
     assert "ranked up by votes" in scored_embed(first, 1)["fields"][1]["value"]
@@ -119,16 +177,18 @@ def test_a_liked_paper_lifts_a_similar_one_past_a_better_scoring_one() -> None:
 
 
 def test_votes_reorder_what_passes_the_threshold_and_never_move_the_threshold() -> None:
-    spiky = paper("2501.00009", "Spiking networks again", "More spike trains in networks.")
-    day = score_day(build_index([SPIKING]), [spiky])
-    score = day.digest(SPIKING, DigestOptions(min_score=0.0)).entries[0].score
-    vectors = DayVectors(day.papers, day.feats, RARITY)
-    liked = Steering(Feedback(liked=(paper_vector(SPIKY, RARITY),)), vectors)
-    disliked = Steering(Feedback(disliked=(paper_vector(SPIKY, RARITY),)), vectors)
-    above, under = DigestOptions(min_score=score), DigestOptions(min_score=score + 0.01)
-    assert not day.digest(SPIKING, under, adjust=liked).entries
-    [kept] = day.digest(SPIKING, above, adjust=disliked).entries
-    assert kept.shift is not None and kept.shift.value < 0 and kept.score == score
+    day = score_day(build_index([SPIKING]), a_day())
+    top = day.digest(SPIKING, DigestOptions(min_score=0.0)).entries[0]
+    space = DaySpace(day.papers)
+    above, under = DigestOptions(min_score=top.score), DigestOptions(min_score=top.score + 0.01)
+    # liking a paper like the others does not lift them over the threshold
+    assert not day.digest(SPIKING, under, adjust=Steering(liked(GRAPHY), space)).entries
+    disliked = Steering(feedback_from([voted_paper(SPIKY, {1: -1})]), space)
+    kept = day.digest(SPIKING, above, adjust=disliked).entries
+    assert {e.paper.title[:5] for e in kept} == {"Spiki", "Graph"}
+    spiking = [e for e in kept if e.paper.title.startswith("Spiking")]
+    assert spiking and all(e.shift is not None and e.shift.value < 0 and e.score == top.score
+                           for e in spiking)
 
 
 def test_digest_messages_carry_a_vote_button_pair_per_paper_with_its_rank() -> None:

@@ -118,7 +118,7 @@ async def test_votes_survive_a_restart_and_steer_the_next_day(
         assert said["content"].startswith("Changed your vote") and "(1 👍, 0 👎" in said["content"]
         await click(fake_discord, digest, ids[0], "d", user=301)
         key = (GUILD, CHANNELS[0], "quantum")
-        assert {v.vector.arxiv_id: dict(v.votes) for v in runtime.store.voted_papers(key)} == {
+        assert {v.arxiv_id: dict(v.votes) for v in runtime.store.voted_papers(key)} == {
             ids[0]: {301: -1}, ids[1]: {301: 1, 302: 1}}
         subs = await fake_discord.slash("subscriptions", guild_id=GUILD, channel_id=CHANNELS[0])
         assert "learns from votes on 2 papers" in (await fake_discord.answer(subs))["content"]

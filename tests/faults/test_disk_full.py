@@ -82,7 +82,7 @@ def test_votes_on_a_full_disk_are_kept_and_written_once_it_takes_writes(
         with caplog.at_level(logging.ERROR):
             service.save_votes()  # logged, not raised: the click was already answered
     assert "could not save votes" in caplog.text and "No space left on device" in caplog.text
-    assert [v.vector.arxiv_id for v in store.voted_papers((1, 10, QUANTUM.slug))] == [paper]
+    assert [v.arxiv_id for v in store.voted_papers((1, 10, QUANTUM.slug))] == [paper]
     service.save_votes()  # the disk takes writes again
     store.close()
     with Store.open(state, now=clock()) as reopened:
