@@ -9,7 +9,7 @@ of each theme (from the whole judged day's top 10) are carried to the other real
 `../shared/fixtures/days/`: how far the top 10 moves there, and whether the profile's exemplars
 still score 1.0 at the median (calibration).
 
-Run `python benchmarks/eval_feedback.py` (about a minute; `--seeds N`).
+Run `python benchmarks/eval_feedback.py` (about two minutes; `--seeds N`, 20 by default).
 """
 
 from __future__ import annotations
@@ -71,28 +71,35 @@ def split_halves(day: Sequence[Paper], seed: int) -> tuple[list[Paper], list[Pap
 def halves_report(profiles: Sequence[Profile], day: Sequence[Paper],
                   grades: Mapping[str, Mapping[str, int]], seeds: int) -> None:
     by_id = {p.arxiv_id: p for p in day}
+    themes = [(t, find_profile(profiles, s)) for t, s in THEME_PROFILES.items() if s is not None]
+    index = build_index([p for _, p in themes])
+    before: dict[str, list[float]] = {t: [] for t, _ in themes}
+    after: dict[str, list[float]] = {t: [] for t, _ in themes}
+    votes: dict[str, list[tuple[int, int]]] = {t: [] for t, _ in themes}
+    for seed in range(seeds):  # each half scored once against every theme's profile
+        half_a, half_b = split_halves(day, seed)
+        scored_a, scored_b = score_day(index, half_a), score_day(index, half_b)
+        space = DaySpace(scored_b.papers)
+        for theme, profile in themes:
+            top_a = [e.paper.arxiv_id for e in scored_a.digest(profile, OPTIONS).entries]
+            feedback = votes_on(top_a, grades[theme], by_id)
+            votes[theme].append((len(feedback.liked), len(feedback.disliked)))
+            judged_b = {i: g for i, g in grades[theme].items() if i in scored_b.ids}
+            plain = scored_b.digest(profile, OPTIONS)
+            steer = Steering(feedback, space) if feedback.papers else None
+            steered = scored_b.digest(profile, OPTIONS, adjust=steer)
+            before[theme].append(ndcg_at([e.paper.arxiv_id for e in plain.entries], judged_b))
+            after[theme].append(ndcg_at([e.paper.arxiv_id for e in steered.entries], judged_b))
     print(f"Votes on half A's top {TOP}, nDCG@{TOP} on half B (mean over {seeds} seeds):\n")
     print("| theme | votes 👍/👎 | before | after | change |\n|---|---|---|---|---|")
-    rows = []
-    for theme, slug in THEME_PROFILES.items():
-        if slug is None:
-            continue
-        profile, judged = find_profile(profiles, slug), grades[theme]
-        before, after, ups, downs = [], [], 0, 0
-        for seed in range(seeds):
-            half_a, half_b = split_halves(day, seed)
-            feedback = votes_on(top_ids(profile, half_a), judged, by_id)
-            ups, downs = ups + len(feedback.liked), downs + len(feedback.disliked)
-            in_b = {p.arxiv_id for p in half_b}
-            judged_b = {i: g for i, g in judged.items() if i in in_b}
-            before.append(ndcg_at(top_ids(profile, half_b), judged_b))
-            after.append(ndcg_at(top_ids(profile, half_b, feedback), judged_b))
-        b, a = statistics.mean(before), statistics.mean(after)
-        rows.append((b, a))
-        print(f"| {theme} | {ups / seeds:.1f}/{downs / seeds:.1f} | {b:.3f} | {a:.3f} | "
-              f"{a - b:+.3f} |")
-    b, a = statistics.mean(r[0] for r in rows), statistics.mean(r[1] for r in rows)
-    worst = min(r[1] - r[0] for r in rows)
+    for theme, _ in themes:
+        b, a = statistics.mean(before[theme]), statistics.mean(after[theme])
+        ups = statistics.mean(u for u, _ in votes[theme])
+        downs = statistics.mean(d for _, d in votes[theme])
+        print(f"| {theme} | {ups:.1f}/{downs:.1f} | {b:.3f} | {a:.3f} | {a - b:+.3f} |")
+    b = statistics.mean(statistics.mean(v) for v in before.values())
+    a = statistics.mean(statistics.mean(v) for v in after.values())
+    worst = min(statistics.mean(after[t]) - statistics.mean(before[t]) for t, _ in themes)
     print(f"| **mean** | | **{b:.3f}** | **{a:.3f}** | **{a - b:+.3f}** (worst theme "
           f"{worst:+.3f}) |")
 
@@ -133,7 +140,7 @@ def days_report(profiles: Sequence[Profile], day: Sequence[Paper],
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=20)
     args = parser.parse_args(argv)
     if not (SHARED / "eval").is_dir():
         print(f"{SHARED / 'eval'}: not found; set ARXIV_DIGEST_SHARED", file=sys.stderr)

@@ -1,11 +1,11 @@
 """What a channel's votes teach its digest: a bounded shift of each paper's place towards the
 papers the channel liked and away from those it marked not for it.
 
-The day's papers are weighed as TF-IDF vectors over the day's own words and word pairs (`DaySpace`:
-sublinear counts, a term counted only if at least two of the day's papers and at most a tenth of
-them use it, unit length). The channel's direction is the mean of its liked papers' vectors minus
-half the mean of its disliked ones (Rocchio's rule), each voted paper vectorised in the same day's
-space from the title and abstract kept with its votes. Each paper's closeness to that direction is
+The day's papers are weighed as TF-IDF vectors over the day's own words and word pairs
+(`DaySpace`: sublinear counts, a term counted only if at least two of the day's papers use it,
+unit length). The channel's direction is the mean of its liked papers' vectors minus half the
+mean of its disliked ones (Rocchio's rule), each voted paper vectorised in the same day's space
+from the title and abstract kept with its votes. Each paper's closeness to that direction is
 taken relative to the whole day (in standard deviations from the day's mean), times `STRENGTH`,
 damped while votes are few (a handful nudges, a few dozen steer) and clipped to `MAX_SHIFT`. The
 shift orders the papers that pass the channel's threshold; a paper's score stays the profile's
@@ -32,7 +32,6 @@ DISLIKED_WEIGHT = 0.5  # a disliked paper pushes away half as hard as a liked on
 NAMED_AT = 0.05  # a voted paper at least this close (cosine) is counted in the reason
 MAX_VOTED_PAPERS = 100  # a subscription learns from its newest voted papers, no more
 MIN_PAPERS_WITH_TERM = 2  # a term of one paper alone says nothing about closeness
-MAX_SHARE_WITH_TERM = 0.1  # nor does one that a tenth of the day uses
 
 SparseRow = tuple[NDArray[np.int64], NDArray[np.float64]]
 
@@ -93,8 +92,7 @@ class DaySpace:
         counts = [_counts(p.title, p.abstract) for p in papers]
         n = len(counts)
         used = Counter(k for c in counts for k in c)
-        most = max(MIN_PAPERS_WITH_TERM, MAX_SHARE_WITH_TERM * n)
-        kept = sorted(k for k, df in used.items() if MIN_PAPERS_WITH_TERM <= df <= most)
+        kept = sorted(k for k, df in used.items() if df >= MIN_PAPERS_WITH_TERM)
         self.columns = {k: i for i, k in enumerate(kept)}
         self.idf = np.array([math.log((1 + n) / (1 + used[k])) + 1 for k in kept], dtype=np.float64)
         rows = [self._row(c) for c in counts]
@@ -140,8 +138,24 @@ class DaySpace:
         return found.astype(np.float64, copy=False)
 
 
-def cosine(a: SparseRow, b: Mapping[int, float]) -> float:
-    return float(sum(w * b.get(c, 0.0) for c, w in zip(a[0].tolist(), a[1].tolist(), strict=True)))
+class _Near:
+    """Some voted papers' vectors, indexed by term, to count how many of them a paper is close to."""
+
+    def __init__(self, vectors: Sequence[SparseRow]) -> None:
+        self.size = len(vectors)
+        self._postings: dict[int, list[tuple[int, float]]] = {}
+        for n, (columns, weights) in enumerate(vectors):
+            for column, weight in zip(columns.tolist(), weights.tolist(), strict=True):
+                self._postings.setdefault(column, []).append((n, weight))
+
+    def count(self, row: SparseRow, at_least: float) -> int:
+        if not self.size:
+            return 0
+        cosines = [0.0] * self.size
+        for column, weight in zip(row[0].tolist(), row[1].tolist(), strict=True):
+            for n, theirs in self._postings.get(column, ()):
+                cosines[n] += weight * theirs
+        return sum(c >= at_least for c in cosines)
 
 
 class Steering:
@@ -151,8 +165,7 @@ class Steering:
         self.feedback, self.space = feedback, space
         liked = [space.vector(p.title, p.abstract) for p in feedback.liked]
         disliked = [space.vector(p.title, p.abstract) for p in feedback.disliked]
-        self._liked = [dict(zip(c.tolist(), w.tolist(), strict=True)) for c, w in liked]
-        self._disliked = [dict(zip(c.tolist(), w.tolist(), strict=True)) for c, w in disliked]
+        self._liked, self._disliked = _Near(liked), _Near(disliked)
         direction = space.dense(liked) - DISLIKED_WEIGHT * space.dense(disliked)
         closeness = space.closeness(direction)
         spread = float(closeness.std()) if len(closeness) else 0.0
@@ -166,9 +179,8 @@ class Steering:
     def __call__(self, position: int) -> Shift:
         """How far the feedback moves the batch's paper at a position, and why."""
         row = self.space.row(position)
-        return Shift(round(float(self._shifts[position]), 4),
-                     sum(cosine(row, v) >= NAMED_AT for v in self._liked),
-                     sum(cosine(row, v) >= NAMED_AT for v in self._disliked))
+        return Shift(round(float(self._shifts[position]), 4), self._liked.count(row, NAMED_AT),
+                     self._disliked.count(row, NAMED_AT))
 
 
 def describe_shift(found: Shift) -> str:
