@@ -6,8 +6,9 @@ random into halves A and B. A simulated member votes on the top 10 of the theme'
 by the judgements (grade >= 1 👍, grade 0 👎, unjudged: no vote); B's top 10 is scored by nDCG@10
 (ideal from B's judged papers) ranked by the profile alone and with those votes. Then the votes
 of each theme (from the whole judged day's top 10) are carried to the other real days of
-`../shared/fixtures/days/`: how far the top 10 moves there, and whether the profile's exemplars
-still score 1.0 at the median (calibration).
+`../shared/fixtures/days/`: how far the top 10 moves there, and whether the profile's own corpus
+papers still score 1.0 at the median (calibration). Last, "more like this" on the judged day: how
+many of the nearest papers to each centrally relevant paper are relevant to its theme.
 
 Run `python benchmarks/eval_feedback.py` (about two minutes; `--seeds N`, 20 by default).
 """
@@ -38,10 +39,11 @@ from eval_topics import (
 from bot.sources import load_profiles, read_corpus, shipped_background
 from digest.catalog import find_profile
 from digest.feed import parse_background_jsonl
-from digest.feedback import DaySpace, Feedback, Steering, voted_paper
+from digest.feedback import Feedback, Steering, voted_paper
 from digest.models import DigestOptions, Paper, Profile
 from digest.profiles import learn_with_members
 from digest.rank import build_index, score_day
+from digest.vectors import DaySpace, nearest
 
 OPTIONS = DigestOptions(min_score=0.0, max_papers=TOP, include_cross=True,
                         include_replacements=True)
@@ -138,6 +140,21 @@ def days_report(profiles: Sequence[Profile], day: Sequence[Paper],
               f"{statistics.median(e.score for e in steered.entries):.2f} |")
 
 
+def neighbours_report(day: Sequence[Paper], grades: Mapping[str, Mapping[str, int]]) -> None:
+    """"More like this" on the judged day: for each paper graded 2 (centrally about its theme),
+    the share of its 5 nearest papers that are judged relevant (grade >= 1) to the same theme."""
+    space = DaySpace(day)
+    by_id = {p.arxiv_id: p for p in day}
+    shares = []
+    for judged in grades.values():
+        for target in sorted(i for i, g in judged.items() if g == 2 and i in by_id):
+            near = nearest(space, by_id[target], limit=5, min_similarity=0.0)
+            shares.append(sum(judged.get(n.paper.arxiv_id, 0) >= 1 for n in near) / 5)
+    print(f"\nMore like this: of the 5 papers of the day nearest to each of the {len(shares)} "
+          f"papers graded 2, {statistics.mean(shares):.3f} are judged relevant to the same theme "
+          "(unjudged count as not).")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
@@ -151,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     profiles, day = load_profiles(), load_day()
     halves_report(profiles, day, grades, args.seeds)
     days_report(profiles, day, grades)
+    neighbours_report(day, grades)
     return 0
 
 

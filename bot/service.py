@@ -15,7 +15,7 @@ from typing import Protocol
 
 from bot.arxiv_client import ArxivUnavailableError
 from bot.library import LOOKUP_BATCH
-from bot.sources import shipped_background, shipped_categories
+from bot.sources import shipped_categories
 from digest.arxiv_id import BadArxivIdError, parse_arxiv_id
 from digest.catalog import find_profile
 from digest.categories import DEFAULT_CATEGORIES
@@ -27,7 +27,7 @@ from digest.custom import (
 )
 from digest.errors import UserError
 from digest.feed import FeedError, parse_api, select_papers
-from digest.feedback import DaySpace, Steering, VotedPaper, apply_vote, feedback_from
+from digest.feedback import Steering, VotedPaper, apply_vote, feedback_from
 from digest.library import decode_library, ids_to_look_up, merge_by_id, parse_library
 from digest.models import (
     DEFAULT_TIMEZONE,
@@ -48,7 +48,7 @@ from digest.subscriptions import (
     pending_since,
     receivable,
 )
-from digest.vectors import Rarity, Similar, nearest, paper_vector
+from digest.vectors import DaySpace, Similar, nearest
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -97,17 +97,10 @@ class DigestService:
         self._index = build_index(self.learned)
         self._recent: dict[tuple[dt.date, int], _Recent] = {}
         self._scoring: dict[tuple[dt.date, int], asyncio.Future[_Recent]] = {}
-        self._rarity: Rarity | None = None
+        self._window: tuple[tuple[dt.date, int], DaySpace] | None = None
         # Told after every change to subscriptions (the saved one, or None for a removal), so
         # that the scheduler can add a slot; the composition root sets it.
         self.on_change: OnChange = lambda sub: None
-
-    @property
-    def rarity(self) -> Rarity:
-        """How telling each term is in arXiv at large (read from the package once, when needed)."""
-        if self._rarity is None:
-            self._rarity = Rarity(shipped_background())
-        return self._rarity
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -336,8 +329,12 @@ class DigestService:
     def more_like(self, paper: Paper, now: dt.datetime, limit: int = 5) -> list[Similar]:
         """The recent papers (those still held in full) closest to a paper, with shared terms.
         Pure work: run it off the event loop."""
-        recent = self.store.papers_announced(now.date() - dt.timedelta(days=self.store.full_days + 4))
-        return nearest(paper_vector(paper, self.rarity), recent, self.rarity, limit=limit)
+        since = now.date() - dt.timedelta(days=self.store.full_days + 4)
+        key = (since, self.store.papers_generation)
+        window = self._window
+        if window is None or window[0] != key:  # one term space per window, made when asked
+            window = self._window = (key, DaySpace(self.store.papers_announced(since)))
+        return nearest(window[1], paper, limit=limit)
 
     # -- digests --------------------------------------------------------------------------
 

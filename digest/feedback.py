@@ -1,9 +1,8 @@
 """What a channel's votes teach its digest: a bounded shift of each paper's place towards the
 papers the channel liked and away from those it marked not for it.
 
-The day's papers are weighed as TF-IDF vectors over the day's own words and word pairs
-(`DaySpace`: sublinear counts, a term counted only if at least two of the day's papers use it,
-unit length). The channel's direction is the mean of its liked papers' vectors minus half the
+The day's papers are TF-IDF vectors over the day's own words and word pairs
+(`digest.vectors.DaySpace`). The channel's direction is the mean of its liked papers' vectors minus half the
 mean of its disliked ones (Rocchio's rule), each voted paper vectorised in the same day's space
 from the title and abstract kept with its votes. Each paper's closeness to that direction is
 taken relative to the whole day (in standard deviations from the day's mean), times `STRENGTH`,
@@ -14,16 +13,13 @@ calibrated score, so the threshold means what it did.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from digest.models import Paper, Shift
-from digest.text import ngrams
+from digest.vectors import DaySpace, SparseRow
 
 STRENGTH = 0.1  # the shift of a paper one standard deviation closer than the day's average
 PRIOR_VOTES = 2  # the shift grows as n / (n + PRIOR_VOTES) with n papers voted on either way
@@ -31,9 +27,6 @@ MAX_SHIFT = 0.5  # never more than half a typical paper, either way
 DISLIKED_WEIGHT = 0.5  # a disliked paper pushes away half as hard as a liked one pulls
 NAMED_AT = 0.05  # a voted paper at least this close (cosine) is counted in the reason
 MAX_VOTED_PAPERS = 100  # a subscription learns from its newest voted papers, no more
-MIN_PAPERS_WITH_TERM = 2  # a term of one paper alone says nothing about closeness
-
-SparseRow = tuple[NDArray[np.int64], NDArray[np.float64]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,64 +71,6 @@ def apply_vote(votes: Mapping[int, int], member_id: int, vote: int) -> dict[int,
     if vote not in (1, -1):
         raise ValueError(f"a vote is +1 or -1, not {vote!r}")
     return {**votes, member_id: vote}
-
-
-def _counts(title: str, abstract: str) -> Counter[str]:
-    return Counter(ngrams(f"{title}. {abstract}", max_n=2))
-
-
-class DaySpace:
-    """One batch's papers (by position) as unit TF-IDF vectors over the batch's own vocabulary,
-    stored row by row in CSR form. Made once a batch, shared by every subscription's votes."""
-
-    def __init__(self, papers: Sequence[Paper]) -> None:
-        counts = [_counts(p.title, p.abstract) for p in papers]
-        n = len(counts)
-        used = Counter(k for c in counts for k in c)
-        kept = sorted(k for k, df in used.items() if df >= MIN_PAPERS_WITH_TERM)
-        self.columns = {k: i for i, k in enumerate(kept)}
-        self.idf = np.array([math.log((1 + n) / (1 + used[k])) + 1 for k in kept], dtype=np.float64)
-        rows = [self._row(c) for c in counts]
-        lengths = np.array([len(r[0]) for r in rows], dtype=np.int64)
-        self.indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        self.indices = (np.concatenate([r[0] for r in rows]) if rows
-                        else np.empty(0, dtype=np.int64))
-        self.data = (np.concatenate([r[1] for r in rows]) if rows
-                     else np.empty(0, dtype=np.float64))
-        self._owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
-
-    def __len__(self) -> int:
-        return len(self.indptr) - 1
-
-    def _row(self, counts: Mapping[str, int]) -> SparseRow:
-        found = sorted((self.columns[k], c) for k, c in counts.items() if k in self.columns)
-        columns = np.array([col for col, _ in found], dtype=np.int64)
-        weights = np.array([1 + math.log(c) for _, c in found], dtype=np.float64)
-        weights *= self.idf[columns]
-        norm = float(np.sqrt(weights @ weights))
-        return columns, weights / norm if norm > 0 else weights
-
-    def vector(self, title: str, abstract: str) -> SparseRow:
-        """Any paper's unit vector in this batch's space (terms the batch lacks are left out)."""
-        return self._row(_counts(title, abstract))
-
-    def row(self, position: int) -> SparseRow:
-        start, stop = self.indptr[position], self.indptr[position + 1]
-        return self.indices[start:stop], self.data[start:stop]
-
-    def dense(self, rows: Iterable[SparseRow]) -> NDArray[np.float64]:
-        """The mean of some vectors, as a dense vector over the batch's terms."""
-        total, count = np.zeros(len(self.idf), dtype=np.float64), 0
-        for columns, weights in rows:
-            np.add.at(total, columns, weights)
-            count += 1
-        return total / count if count else total
-
-    def closeness(self, direction: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Every paper's dot product with a dense direction."""
-        found = np.bincount(self._owner, weights=self.data * direction[self.indices],
-                            minlength=len(self))
-        return found.astype(np.float64, copy=False)
 
 
 class _Near:

@@ -1,33 +1,29 @@
-"""Papers as short weighted term vectors, for comparing one paper with another.
+"""Papers as TF-IDF vectors over one batch's own vocabulary, for comparing papers with each
+other: what votes steer by and what "more like this" finds.
 
-A paper's vector holds its `VECTOR_TERMS` most telling n-grams: the scorer's strength (title and
-abstract) times how rare the term is in arXiv at large, scaled to unit length. Cosines between
-these vectors are what votes and "more like this" go by; they are small enough to store with a vote.
+A batch's space (`DaySpace`) counts a paper's words and word pairs (the ranking's stemmed n-grams,
+none across a stop word or clause break) with sublinear weights, keeps the terms that at least two
+of the batch's papers use, weighs each by its smoothed inverse document frequency in the batch,
+and scales each paper to unit length. Any other paper (one voted on days ago, one looked up) is
+put into the same space; the terms the batch lacks are left out, as they match nothing in it.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from digest.background import Background
+import numpy as np
+from numpy.typing import NDArray
+
 from digest.models import Paper
-from digest.rank import Features, paper_features
+from digest.text import ngrams
 
-VECTOR_TERMS = 40
+MIN_PAPERS_WITH_TERM = 2  # a term of one paper alone says nothing about closeness
 
-
-@dataclass(frozen=True, slots=True)
-class PaperVector:
-    """A paper's most telling terms with unit-length weights, strongest first."""
-
-    arxiv_id: str
-    title: str
-    terms: tuple[tuple[str, float], ...]
-
-    def as_map(self) -> dict[str, float]:
-        return dict(self.terms)
+SparseRow = tuple[NDArray[np.int64], NDArray[np.float64]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,72 +35,83 @@ class Similar:
     shared: tuple[str, ...]
 
 
-class Rarity:
-    """How telling each n-gram is: the log of arXiv's papers over those that use it. A single
-    word arXiv's sample never saw counts as used once; an unseen phrase is left out (most are
-    chance word pairs)."""
-
-    def __init__(self, background: Background) -> None:
-        self._papers = max(background.papers, 2)
-        self._df = background.df
-        self._unseen_word = math.log(self._papers)
-
-    def weight(self, key: str) -> float:
-        df = self._df.get(key)
-        if df is None:
-            return 0.0 if " " in key else self._unseen_word
-        return math.log(self._papers / df) if df < self._papers else 0.0
+def _counts(title: str, abstract: str) -> Counter[str]:
+    return Counter(ngrams(f"{title}. {abstract}", max_n=2))
 
 
-def paper_vector(paper: Paper, rarity: Rarity, feats: Features | None = None) -> PaperVector:
-    """A paper's vector: its `VECTOR_TERMS` heaviest terms, unit length."""
-    feats = feats or paper_features(paper)
-    weighted = [(s * rarity.weight(k), k) for k, s in zip(feats.keys, feats.strengths, strict=True)]
-    top = sorted(((w, k) for w, k in weighted if w > 0), key=lambda wk: (-wk[0], wk[1]))
-    top = top[:VECTOR_TERMS]
-    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-    return PaperVector(paper.arxiv_id, paper.title, tuple((k, round(w / norm, 6)) for w, k in top))
+class DaySpace:
+    """One batch's papers (by position) as unit TF-IDF vectors over the batch's own vocabulary,
+    stored row by row in CSR form. Made once a batch, shared by every subscription's votes."""
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        self.papers = tuple(papers)
+        counts = [_counts(p.title, p.abstract) for p in self.papers]
+        n = len(counts)
+        used = Counter(k for c in counts for k in c)
+        kept = sorted(k for k, df in used.items() if df >= MIN_PAPERS_WITH_TERM)
+        self.terms = tuple(kept)
+        self.columns = {k: i for i, k in enumerate(kept)}
+        self.idf = np.array([math.log((1 + n) / (1 + used[k])) + 1 for k in kept], dtype=np.float64)
+        rows = [self._row(c) for c in counts]
+        lengths = np.array([len(r[0]) for r in rows], dtype=np.int64)
+        self.indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        self.indices = (np.concatenate([r[0] for r in rows]) if rows
+                        else np.empty(0, dtype=np.int64))
+        self.data = (np.concatenate([r[1] for r in rows]) if rows
+                     else np.empty(0, dtype=np.float64))
+        self._owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def _row(self, counts: Mapping[str, int]) -> SparseRow:
+        found = sorted((self.columns[k], c) for k, c in counts.items() if k in self.columns)
+        columns = np.array([col for col, _ in found], dtype=np.int64)
+        weights = np.array([1 + math.log(c) for _, c in found], dtype=np.float64)
+        weights *= self.idf[columns]
+        norm = float(np.sqrt(weights @ weights))
+        return columns, weights / norm if norm > 0 else weights
+
+    def vector(self, title: str, abstract: str) -> SparseRow:
+        """Any paper's unit vector in this batch's space (terms the batch lacks are left out)."""
+        return self._row(_counts(title, abstract))
+
+    def row(self, position: int) -> SparseRow:
+        start, stop = self.indptr[position], self.indptr[position + 1]
+        return self.indices[start:stop], self.data[start:stop]
+
+    def dense(self, rows: Iterable[SparseRow]) -> NDArray[np.float64]:
+        """The mean of some vectors, as a dense vector over the batch's terms."""
+        total, count = np.zeros(len(self.idf), dtype=np.float64), 0
+        for columns, weights in rows:
+            np.add.at(total, columns, weights)
+            count += 1
+        return total / count if count else total
+
+    def closeness(self, direction: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Every paper's dot product with a dense direction."""
+        found = np.bincount(self._owner, weights=self.data * direction[self.indices],
+                            minlength=len(self))
+        return found.astype(np.float64, copy=False)
 
 
-def cosine(a: Mapping[str, float], b: PaperVector) -> float:
-    """The cosine of two unit vectors, one given as a map."""
-    return sum(w * a.get(k, 0.0) for k, w in b.terms)
-
-
-def shared_terms(a: PaperVector, b: PaperVector, limit: int = 5) -> tuple[str, ...]:
-    """The terms two vectors share, by their joint weight."""
-    theirs = b.as_map()
-    joint = sorted(((w * theirs[k], k) for k, w in a.terms if k in theirs), reverse=True)
-    return tuple(k for _, k in joint[:limit])
-
-
-def nearest(target: PaperVector, papers: Iterable[Paper], rarity: Rarity, *,
-            limit: int = 5, min_similarity: float = 0.05) -> list[Similar]:
-    """The papers closest to a target (itself excluded), closest first, ties by id."""
-    near = target.as_map()
+def nearest(space: DaySpace, target: Paper, *, limit: int = 5,
+            min_similarity: float = 0.05) -> list[Similar]:
+    """The batch's papers closest to a paper (itself left out), closest first, ties by id, each
+    with the terms they share, heaviest in both first."""
+    columns, weights = space.vector(target.title, target.abstract)
+    direction = np.zeros(len(space.terms), dtype=np.float64)
+    direction[columns] = weights
+    closeness = space.closeness(direction)
+    order = sorted((i for i in range(len(space)) if closeness[i] >= min_similarity
+                    and space.papers[i].arxiv_id != target.arxiv_id),
+                   key=lambda i: (-closeness[i], space.papers[i].arxiv_id))
     found = []
-    for paper in papers:
-        if paper.arxiv_id == target.arxiv_id:
-            continue
-        vector = paper_vector(paper, rarity)
-        similarity = cosine(near, vector)
-        if similarity >= min_similarity:
-            found.append(Similar(paper, round(similarity, 4), shared_terms(target, vector)))
-    found.sort(key=lambda s: (-s.similarity, s.paper.arxiv_id))
-    return found[:limit]
-
-
-class DayVectors:
-    """The vectors of one scored batch's papers (by position), each made once, when first asked."""
-
-    def __init__(self, papers: Sequence[Paper], feats: Sequence[Features], rarity: Rarity) -> None:
-        self.papers, self.feats, self.rarity = papers, feats, rarity
-        self._made: dict[int, dict[str, float]] = {}
-
-    def terms(self, position: int) -> dict[str, float]:
-        """A paper's vector as a map of term to weight."""
-        found = self._made.get(position)
-        if found is None:
-            vector = paper_vector(self.papers[position], self.rarity, self.feats[position])
-            found = self._made[position] = vector.as_map()
-        return found
+    for position in order[:limit]:
+        theirs, their_weights = space.row(position)
+        joint = direction[theirs] * their_weights
+        strongest = np.argsort(-joint, kind="stable")[:5]
+        shared = tuple(space.terms[int(theirs[j])] for j in strongest if joint[j] > 0)
+        found.append(Similar(space.papers[position], round(float(closeness[position]), 4),
+                             shared))
+    return found

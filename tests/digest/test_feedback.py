@@ -1,5 +1,5 @@
 """Votes steer a subscription's ranking: the day's term space, the bounded shift, and digests
-under it; and "more like this"."""
+under it; and "more like this" in the same space."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from digest.background import Background
 from digest.embeds import plan_messages, scored_embed
 from digest.feedback import (
     MAX_SHIFT,
-    DaySpace,
     Feedback,
     Steering,
     VotedPaper,
@@ -23,12 +21,7 @@ from digest.feedback import (
 )
 from digest.models import DigestOptions, Paper, Profile, Term
 from digest.rank import build_index, score_day
-from digest.vectors import VECTOR_TERMS, Rarity, cosine, nearest, paper_vector
-
-# arXiv at large, made up: "network" is everywhere, "spiking" and "spike" rare.
-BACKGROUND = Background(1000, {"network": 500, "neural": 400, "neural network": 300,
-                               "spiking": 5, "spike": 8, "graph": 40, "molecul": 20})
-RARITY = Rarity(BACKGROUND)
+from digest.vectors import DaySpace, nearest
 
 
 def paper(arxiv_id: str, title: str, abstract: str = "") -> Paper:
@@ -60,23 +53,6 @@ def a_day() -> list[Paper]:
 
 def liked(*papers: Paper) -> Feedback:
     return feedback_from(voted_paper(p, {1: 1}) for p in papers)
-
-
-def test_a_vector_is_unit_length_and_weighs_rare_terms_above_common_ones() -> None:
-    vector = paper_vector(SPIKY, RARITY)
-    weights = vector.as_map()
-    assert math.isclose(sum(w * w for w in weights.values()), 1.0, rel_tol=1e-4)
-    assert len(vector.terms) <= VECTOR_TERMS
-    # "spike" (df 8) outweighs "network" (df 500): log(1000/8) * 1.0 vs log(1000/500) * 2.25
-    assert weights["spike"] > weights["network"] > 0
-    # an unseen phrase is left out; an unseen single word counts as used once
-    assert "spike train" not in weights and weights["train"] > weights["spike"]
-
-
-def test_cosine_of_a_paper_with_itself_is_one_and_with_an_unrelated_one_small() -> None:
-    spiky, graphy = paper_vector(SPIKY, RARITY), paper_vector(GRAPHY, RARITY)
-    assert math.isclose(cosine(spiky.as_map(), spiky), 1.0, rel_tol=1e-4)
-    assert cosine(spiky.as_map(), graphy) < 0.2
 
 
 def test_the_day_space_keeps_the_days_own_terms_with_unit_length_rows() -> None:
@@ -209,9 +185,15 @@ def test_digest_messages_carry_a_vote_button_pair_per_paper_with_its_rank() -> N
 
 
 def test_more_like_this_finds_the_closest_papers_with_shared_terms() -> None:
-    target = paper_vector(SPIKY, RARITY)
-    near = nearest(target, [GRAPHY, SPIKY, paper("2501.00007", "Spike sorting", "A spike detector.")],
-                   RARITY)
-    # not itself, and not the graph paper: it shares only "networks", too little to list
-    assert [n.paper.arxiv_id for n in near] == ["2501.00007"]
-    assert "spike" in near[0].shared
+    day = a_day()
+    space = DaySpace(day)
+    near = nearest(space, GRAPHY)
+    # the three graph papers, closest first (ties by id), with the terms they share
+    assert [n.paper.arxiv_id for n in near[:3]] == ["2501.00200", "2501.00201", "2501.00202"]
+    assert near[0].similarity > 0.3 and "graph" in near[0].shared
+    assert all(n.similarity >= 0.05 for n in near) and len(near) <= 5
+    # a paper of the batch is not like itself; one sharing nothing with the batch has no match
+    itself = nearest(space, day[3])
+    assert day[3].arxiv_id not in [n.paper.arxiv_id for n in itself]
+    assert [n.paper.arxiv_id for n in itself[:2]] == ["2501.00201", "2501.00202"]
+    assert nearest(space, paper("2501.00999", "Quasar jets", "Quasar outflows.")) == []
