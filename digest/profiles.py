@@ -20,7 +20,7 @@ from digest.errors import UserError
 from digest.models import ALL_SLUG, CorpusPaper, Exemplar, Profile, Term
 from digest.naming import display_forms, display_name, slug_of
 from digest.rank import Features, paper_features, raw_scores
-from digest.text import ngrams
+from digest.text import holds_prose, ngrams
 from digest.topics import MAX_ACRONYM, MIN_TOPIC_PAPERS, Topic, find_topics
 
 PRIOR = 0.5  # pseudo-papers on each side of every document-frequency ratio
@@ -91,7 +91,7 @@ def _weights(members: Collection[int], keys: Sequence[frozenset[str]], df: Count
     n, total, others = len(members), background.papers, len(keys) - len(members)
     out: dict[str, float] = {}
     for key, count in inside.items():
-        if count < MIN_TERM_PAPERS:
+        if count < MIN_TERM_PAPERS or holds_prose(key):
             continue
         share = (count + PRIOR) / (n + 2 * PRIOR)
         arxiv = (background.df.get(key, ABSENT_DF) + PRIOR) / (total + 2 * PRIOR)

@@ -227,6 +227,30 @@ def ngrams(text: str, max_n: int = 3) -> list[str]:
     return out
 
 
+# Prose words that tokenising keeps (taking them out would change every n-gram and statistic
+# built on the text) but that no profile weighs, so none is shown as a reason: words of any field's
+# prose, and stop words whose stem is not itself a stop word ("perhaps" -> "perhap").
+_UNWEIGHED = """
+    hamper hampers hampered hampering suited albeit immediately paramount nicely lastly anytime
+    arrive arrives try tries tried intriguing pivotal encompassing encompass corroborate
+    corroborates qualitatively usefulness perfectly progressively commonly traditionally later
+    going depending simpler discovering identified selecting retaining discarding categorize
+    capturing composed assumed imposing prominent originating revolutionized revolutionize greatly
+    powered pave paves paved paving currently standing
+"""
+
+
+@functools.cache
+def _unweighed_words() -> frozenset[str]:
+    return frozenset(stem(w) for w in (*_UNWEIGHED.split(), *STOP_WORDS))
+
+
+def holds_prose(key: str) -> bool:
+    """Whether an n-gram key holds a word that no profile weighs."""
+    unweighed = _unweighed_words()
+    return any(word in unweighed for word in key.split())
+
+
 def normalise_title(title: str) -> str:
     """The key by which duplicate papers are merged: folded alphanumerics only."""
     return " ".join(re.findall(r"[a-z0-9]+", fold(title)))

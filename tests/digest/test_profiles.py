@@ -127,6 +127,18 @@ def test_no_profile_is_defined_by_boilerplate_or_prose(profiles: list[Profile]) 
         assert not {t.key for t in profile.terms} & BOILERPLATE, profile.slug
 
 
+# Prose words the shipped profiles once showed among their terms, as the terms are written.
+PROSE_ONCE_SHOWN = {"hamper", "albeit", "paramount", "perhaps", "revolutionized", "immediately",
+                    "nicely", "lastly", "suited", "anytime", "arrives", "pivotal", "usefulness",
+                    "pave"}
+
+
+def test_no_profile_shows_a_prose_word_among_its_terms(profiles: list[Profile]) -> None:
+    for profile in profiles:
+        shown = {w.lower() for t in profile.terms for w in t.text.split()}
+        assert not shown & PROSE_ONCE_SHOWN, (profile.slug, shown & PROSE_ONCE_SHOWN)
+
+
 def test_one_phrase_does_not_carry_a_paper_past_the_typical_one(
     profiles: list[Profile], fixtures_dir: Path
 ) -> None:
