@@ -236,7 +236,8 @@ _UNWEIGHED = """
     corroborates qualitatively usefulness perfectly progressively commonly traditionally later
     going depending simpler discovering identified selecting retaining discarding categorize
     capturing composed assumed imposing prominent originating revolutionized revolutionize greatly
-    powered pave paves paved paving currently standing
+    powered pave paves paved paving currently standing empirically validate validates validated
+    validating technique techniques faster
 """
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digest.background import Background
+from digest.text import holds_prose
 
 MIN_TOPIC_PAPERS = 8  # a theme with fewer corpus papers is not a topic
 MAX_TOPIC_SHARE = 0.1  # a phrase in more of the corpus than this is the corpus, not a topic ...
@@ -86,9 +87,10 @@ def find_topics(keys: Sequence[frozenset[str]], texts: Sequence[str], background
 
 
 def _can_name(key: str, background: Background) -> bool:
-    """Whether a term may name a topic: not ending in an adjective or adverb, and not a single
-    word every field uses alike ("phenomenon", "perturbation")."""
-    return not key.split()[-1].endswith(ADJECTIVE_ENDINGS) and key not in background.general
+    """Whether a term may name a topic: not ending in an adjective or adverb, not a single word
+    every field uses alike ("phenomenon", "perturbation"), and holding no prose word."""
+    return (not key.split()[-1].endswith(ADJECTIVE_ENDINGS) and key not in background.general
+            and not holds_prose(key))
 
 
 def _established(key: str, background: Background) -> bool:
