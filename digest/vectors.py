@@ -41,7 +41,8 @@ def _counts(title: str, abstract: str) -> Counter[str]:
 
 class DaySpace:
     """One batch's papers (by position) as unit TF-IDF vectors over the batch's own vocabulary,
-    stored row by row in CSR form. Made once a batch, shared by every subscription's votes."""
+    stored row by row in CSR form. Made once a batch (a day's scored papers, or the window that
+    "more like this" searches) and shared by everything that compares papers within it."""
 
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.papers = tuple(papers)
