@@ -27,7 +27,7 @@ from digest.custom import (
 )
 from digest.errors import UserError
 from digest.feed import FeedError, parse_api, select_papers
-from digest.feedback import Steering, VotedPaper, apply_vote, feedback_from
+from digest.feedback import Feedback, Steering, VotedPaper, apply_vote, feedback_from
 from digest.library import decode_library, ids_to_look_up, merge_by_id, parse_library
 from digest.models import (
     DEFAULT_TIMEZONE,
@@ -49,7 +49,7 @@ from digest.subscriptions import (
     receivable,
 )
 from digest.vectors import DaySpace, Similar, nearest
-from storage import Store
+from storage import Store, SubscriptionKey
 
 log = logging.getLogger(__name__)
 
@@ -353,37 +353,39 @@ class DigestService:
         delivered = frozenset(self.store.delivered_ids(sub.channel_id, today=now.date())) - keep_ids
         view = recent.view(sub)
         voted = self.store.voted_papers(sub.key)
-        steer = Steering(feedback_from(voted), recent.space()) if voted else None
+        steer = recent.steering(sub.key, feedback_from(voted)) if voted else None
         return recent.day.digest(profile, sub.options, exclude_ids=delivered | view.left_out,
                                  announced=view.announced, adjust=steer)
 
     async def prepare(self, subs: Iterable[Subscription], now: dt.datetime) -> None:
         """Score, in a worker thread, the papers these subscriptions' next digests choose from,
         so that `pending_digest` finds them ready and the event loop stays free for commands.
-        Each distinct coverage date is scored once, however many callers ask at a time; where a
-        subscription has votes, the batch's term space is made in the worker thread too."""
-        subs = list(subs)
-        steered = any(self.store.voted_count(sub.key) for sub in subs)
-        for since in sorted({self._since(sub, now) for sub in subs}):
+        Each distinct coverage date is scored once, however many callers ask at a time; for the
+        subscriptions with votes, the batch's term space and their steering are made in the
+        worker thread too."""
+        by_since: dict[dt.date, list[Subscription]] = {}
+        for sub in subs:
+            by_since.setdefault(self._since(sub, now), []).append(sub)
+        for since in sorted(by_since):
             key = (since, self.store.papers_generation)
-            if key in self._recent:
-                if steered:
-                    await asyncio.to_thread(self._recent[key].space)
-                continue
-            task = self._scoring.get(key)
-            if task is None:
-                papers, preferred = self._papers_since(since)
-                task = self._scoring[key] = asyncio.ensure_future(
-                    asyncio.to_thread(_Recent.scored, self._index, papers, preferred))
-            try:
-                recent = await asyncio.shield(task)
-            finally:
-                if task.done():
-                    self._scoring.pop(key, None)
-            if key not in self._recent:
-                self._keep(key, recent)
-            if steered:
-                await asyncio.to_thread(recent.space)
+            recent = self._recent.get(key)
+            if recent is None:
+                task = self._scoring.get(key)
+                if task is None:
+                    papers, preferred = self._papers_since(since)
+                    task = self._scoring[key] = asyncio.ensure_future(
+                        asyncio.to_thread(_Recent.scored, self._index, papers, preferred))
+                try:
+                    recent = await asyncio.shield(task)
+                finally:
+                    if task.done():
+                        self._scoring.pop(key, None)
+                if key not in self._recent:
+                    self._keep(key, recent)
+            voters = [(sub.key, feedback_from(self.store.voted_papers(sub.key)))
+                      for sub in by_since[since] if self.store.voted_count(sub.key)]
+            if voters:
+                await asyncio.to_thread(recent.steer_all, voters)
 
     def _since(self, sub: Subscription, now: dt.datetime) -> dt.date:
         return pending_since(self.store.covered_until(sub.channel_id, sub.profile_slug,
@@ -432,12 +434,26 @@ class _Recent:
     day: DayScores
     views: dict[tuple[tuple[str, ...], bool, bool], _View] = field(default_factory=dict)
     _space: DaySpace | None = None
+    _steering: dict[SubscriptionKey, tuple[Feedback, Steering]] = field(default_factory=dict)
 
     def space(self) -> DaySpace:
         """The scored papers' term space, for votes to steer by (made once, when first asked)."""
         if self._space is None:
             self._space = DaySpace(self.day.papers)
         return self._space
+
+    def steering(self, key: SubscriptionKey, feedback: Feedback) -> Steering:
+        """A subscription's steering over these papers, made once for the feedback it has."""
+        made = self._steering.get(key)
+        if made is None or made[0] != feedback:
+            made = self._steering[key] = (feedback, Steering(feedback, self.space()))
+        return made[1]
+
+    def steer_all(self, voters: Iterable[tuple[SubscriptionKey, Feedback]]) -> None:
+        """Make the steering of these subscriptions ahead of their digests (pure work: run it
+        off the event loop)."""
+        for key, feedback in voters:
+            self.steering(key, feedback)
 
     @staticmethod
     def scored(index: RankIndex, papers: list[Paper], preferred: Sequence[Paper]) -> _Recent:

@@ -330,6 +330,34 @@ def test_votes_steer_the_next_digest_of_that_channel_only(
     assert service.pending_digest(ours, NOW) == before
 
 
+async def test_steering_made_ahead_follows_later_votes(
+    tmp_path: Path, fixtures_dir: Path, api: Api
+) -> None:
+    """`prepare` makes a voting channel's steering in a worker thread; a vote cast after that
+    still counts in the next digest, and the digest is the same as one made without preparing."""
+    from bot.sources import load_profiles
+    from digest.feed import parse_feed
+
+    day = parse_feed((fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes())
+    store = Store.open(tmp_path / "state.json", now=NOW)
+    service = DigestService(store, load_profiles(), api, lambda: NOW)
+    store.remember_papers(day.papers, announced=NOW.date(), now=NOW)
+    ours, _, _ = service.subscribe(SubscribeRequest(1, 10, 99, "quantum", categories="quant-ph",
+                                                    min_score=0.0, max_papers=10))
+    plain = service.pending_digest(ours, NOW)
+    liked = plain.entries[9].paper.arxiv_id
+    service.vote(1, 10, "quantum", liked, 5, 1)
+    await service.prepare([ours], NOW)
+    prepared = service.pending_digest(ours, NOW)
+    fresh = DigestService(store, load_profiles(), api, lambda: NOW)  # nothing made ahead
+    assert prepared == fresh.pending_digest(ours, NOW) != plain
+    service.vote(1, 10, "quantum", liked, 5, -1)  # changed after the steering was made
+    turned = service.pending_digest(ours, NOW)
+    assert liked in [e.paper.arxiv_id for e in prepared.entries]  # lifted by the 👍
+    assert liked not in [e.paper.arxiv_id for e in turned.entries]  # 10th before, now pushed out
+    store.close()
+
+
 def test_a_vote_on_a_paper_past_retention_is_refused_clearly(service: DigestService) -> None:
     service.subscribe(SubscribeRequest(1, 10, 99, "neural-operators"))
     with pytest.raises(UserError, match=r"arXiv:2401\.00001 is older than the 30 days"):
