@@ -27,7 +27,7 @@ from digest.custom import (
 )
 from digest.errors import UserError
 from digest.feed import FeedError, parse_api, select_papers
-from digest.feedback import Feedback, Steering, VotedPaper, apply_vote, feedback_from
+from digest.feedback import Feedback, Steering, apply_vote, feedback_from, voted_paper
 from digest.library import decode_library, ids_to_look_up, merge_by_id, parse_library
 from digest.models import (
     DEFAULT_TIMEZONE,
@@ -296,7 +296,7 @@ class DigestService:
                 raise UserError(f"arXiv:{arxiv_id} is older than the {self.store.retention_days} "
                                 "days this bot keeps papers, so it can no longer take votes; "
                                 "vote on a recent digest.")
-            known = VotedPaper(paper.arxiv_id, paper.title, paper.abstract, {})
+            known = voted_paper(paper, {})
         before = dict(known.votes)
         votes = apply_vote(before, member_id, vote)
         if votes != before:  # written by `save_votes` once the click is answered

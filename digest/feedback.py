@@ -2,9 +2,9 @@
 papers the channel liked and away from those it marked not for it.
 
 The day's papers are TF-IDF vectors over the day's own words and word pairs
-(`digest.vectors.DaySpace`). The channel's direction is the mean of its liked papers' vectors minus half the
-mean of its disliked ones (Rocchio's rule), each voted paper vectorised in the same day's space
-from the title and abstract kept with its votes. Each paper's closeness to that direction is
+(`digest.vectors.DaySpace`). The channel's direction is the mean of its liked papers' vectors
+minus half the mean of its disliked ones (Rocchio's rule), each voted paper vectorised in the
+same day's space from the title and abstract kept with its votes. Each paper's closeness to that direction is
 taken relative to the whole day (in standard deviations from the day's mean), times `STRENGTH`,
 damped while votes are few (a handful nudges, a few dozen steer) and clipped to `MAX_SHIFT`. The
 shift orders the papers that pass the channel's threshold; a paper's score stays the profile's
@@ -63,6 +63,7 @@ def feedback_from(voted: Iterable[VotedPaper]) -> Feedback:
 
 
 def voted_paper(paper: Paper, votes: Mapping[int, int]) -> VotedPaper:
+    """A paper as a vote keeps it, with these votes."""
     return VotedPaper(paper.arxiv_id, paper.title, paper.abstract, dict(votes))
 
 
@@ -97,7 +98,7 @@ class Steering:
     """A subscription's feedback as the ranker applies it to one batch (positions of `space`)."""
 
     def __init__(self, feedback: Feedback, space: DaySpace) -> None:
-        self.feedback, self.space = feedback, space
+        self.space = space
         liked = [space.vector(p.title, p.abstract) for p in feedback.liked]
         disliked = [space.vector(p.title, p.abstract) for p in feedback.disliked]
         self._liked, self._disliked = _Near(liked), _Near(disliked)

@@ -104,9 +104,9 @@ def nearest(space: DaySpace, target: Paper, *, limit: int = 5,
     direction = np.zeros(len(space.terms), dtype=np.float64)
     direction[columns] = weights
     closeness = space.closeness(direction)
-    order = sorted((i for i in range(len(space)) if closeness[i] >= min_similarity
-                    and space.papers[i].arxiv_id != target.arxiv_id),
-                   key=lambda i: (-closeness[i], space.papers[i].arxiv_id))
+    close = [i for i in np.flatnonzero(closeness >= min_similarity).tolist()
+             if space.papers[i].arxiv_id != target.arxiv_id]
+    order = sorted(close, key=lambda i: (-closeness[i], space.papers[i].arxiv_id))
     found = []
     for position in order[:limit]:
         theirs, their_weights = space.row(position)

@@ -17,7 +17,7 @@ from bot.service import (
     Upload,
 )
 from digest.errors import UserError
-from digest.models import Paper, Profile, Term
+from digest.models import Paper, Profile, Subscription, Term
 from storage import Store
 
 UTC = dt.UTC
@@ -287,12 +287,10 @@ def test_pending_digests_read_off_one_scoring_match_ranking_each_alone(
     store.close()
 
 
-def test_votes_steer_the_next_digest_of_that_channel_only(
-    tmp_path: Path, fixtures_dir: Path, api: Api
-) -> None:
-    """A 👎 on the top paper and a 👍 on a lower one change the channel's next digest: the liked
-    paper's neighbours rise, said so in their entry; another channel of the same profile (and a
-    member of another server clicking here) change nothing."""
+def quantum_channel(tmp_path: Path, fixtures_dir: Path, api: Api
+                    ) -> tuple[Store, DigestService, Subscription]:
+    """A service holding a real quant-ph day, and channel 10 of server 1 following `quantum`
+    with no threshold."""
     from bot.sources import load_profiles
     from digest.feed import parse_feed
 
@@ -302,6 +300,16 @@ def test_votes_steer_the_next_digest_of_that_channel_only(
     store.remember_papers(day.papers, announced=NOW.date(), now=NOW)
     ours, _, _ = service.subscribe(SubscribeRequest(1, 10, 99, "quantum", categories="quant-ph",
                                                     min_score=0.0, max_papers=10))
+    return store, service, ours
+
+
+def test_votes_steer_the_next_digest_of_that_channel_only(
+    tmp_path: Path, fixtures_dir: Path, api: Api
+) -> None:
+    """A 👎 on the top paper and a 👍 on a lower one change the channel's next digest: the liked
+    paper's neighbours rise, said so in their entry; another channel of the same profile (and a
+    member of another server clicking here) change nothing."""
+    _, service, ours = quantum_channel(tmp_path, fixtures_dir, api)
     theirs, _, _ = service.subscribe(SubscribeRequest(2, 20, 99, "quantum", categories="quant-ph",
                                                       min_score=0.0, max_papers=10))
     before = service.pending_digest(ours, NOW)
@@ -335,21 +343,13 @@ async def test_steering_made_ahead_follows_later_votes(
 ) -> None:
     """`prepare` makes a voting channel's steering in a worker thread; a vote cast after that
     still counts in the next digest, and the digest is the same as one made without preparing."""
-    from bot.sources import load_profiles
-    from digest.feed import parse_feed
-
-    day = parse_feed((fixtures_dir / "feeds" / "quant-ph_2025-04-28.xml").read_bytes())
-    store = Store.open(tmp_path / "state.json", now=NOW)
-    service = DigestService(store, load_profiles(), api, lambda: NOW)
-    store.remember_papers(day.papers, announced=NOW.date(), now=NOW)
-    ours, _, _ = service.subscribe(SubscribeRequest(1, 10, 99, "quantum", categories="quant-ph",
-                                                    min_score=0.0, max_papers=10))
+    store, service, ours = quantum_channel(tmp_path, fixtures_dir, api)
     plain = service.pending_digest(ours, NOW)
     liked = plain.entries[9].paper.arxiv_id
     service.vote(1, 10, "quantum", liked, 5, 1)
     await service.prepare([ours], NOW)
     prepared = service.pending_digest(ours, NOW)
-    fresh = DigestService(store, load_profiles(), api, lambda: NOW)  # nothing made ahead
+    fresh = DigestService(store, service.learned, api, lambda: NOW)  # nothing made ahead
     assert prepared == fresh.pending_digest(ours, NOW) != plain
     service.vote(1, 10, "quantum", liked, 5, -1)  # changed after the steering was made
     turned = service.pending_digest(ours, NOW)
